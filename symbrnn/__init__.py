@@ -1,0 +1,91 @@
+"""symbrnn: a symbolic derivation engine for the gradients of recurrent networks.
+
+Declare one step of a cell, unroll it, and derive the total derivative of the
+loss with every chain-rule term kept and labelled (explicit and implicit in
+forward mode, deltas in reverse mode), then compute every term's number.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from symbrnn import Cell, derive, gradients
+>>> cell = Cell("elman")
+>>> x = cell.input("x")
+>>> y = cell.target("y")
+>>> w, U, V, b, c = cell.params("w U V b c")
+>>> h = cell.state("h", init=0)
+>>> a = cell.node("a", w*x + U*h.prev + b)
+>>> cell.update(h, sp.tanh(a))
+>>> yhat = cell.node("yhat", V*h + c)
+>>> cell.loss(sp.Rational(1, 2)*(yhat - y)**2)
+L_t
+>>> values = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+>>> d = derive(cell, T=3, wrt=U)
+>>> round(d.value(values), 10)
+-0.0769709608
+>>> {k: round(v, 4) for k, v in gradients(cell, T=3, values=values).items()}
+{'w': -0.1261, 'U': -0.077, 'V': -0.3359, 'b': -0.1621, 'c': -0.4913}
+"""
+
+from . import cells, errors, testing
+from .cell import Cell
+from .derive import TotalDerivative, derive
+from .errors import (
+    AlgebraicLoopError,
+    CellError,
+    DuplicateNameError,
+    ExpressionError,
+    GradientCheckError,
+    InvalidNameError,
+    MissingLossError,
+    MissingUpdateError,
+    MissingValueError,
+    NonScalarLossError,
+    SequenceLengthError,
+    StepsError,
+    SymbrnnError,
+    UnknownSymbolError,
+    UnknownValueError,
+    ValuesError,
+    WrtError,
+)
+from .evaluate import Evaluation, gradients
+from .functions import sigmoid, tanh
+from .symbols import prev
+from .terms import Term
+from .unroll import Unrolled, unroll
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlgebraicLoopError",
+    "Cell",
+    "CellError",
+    "DuplicateNameError",
+    "Evaluation",
+    "ExpressionError",
+    "GradientCheckError",
+    "InvalidNameError",
+    "MissingLossError",
+    "MissingUpdateError",
+    "MissingValueError",
+    "NonScalarLossError",
+    "SequenceLengthError",
+    "StepsError",
+    "SymbrnnError",
+    "Term",
+    "TotalDerivative",
+    "UnknownSymbolError",
+    "UnknownValueError",
+    "Unrolled",
+    "ValuesError",
+    "WrtError",
+    "cells",
+    "derive",
+    "errors",
+    "gradients",
+    "prev",
+    "sigmoid",
+    "tanh",
+    "testing",
+    "unroll",
+]

@@ -1,0 +1,128 @@
+"""Term: one labelled chain-rule quantity of a derivation, and lookups over a list of them.
+
+Kinds of term:
+
+============  ==============================================================
+explicit      ∂v_t/∂θ: v's dependence on θ at step t, state values held fixed
+partial       ∂v_t/∂σ: v's dependence on a state value σ it reads (J_t = ∂h_t/∂h_{t-1})
+implicit      Σ_σ ∂v_t/∂σ · dσ/dθ: the dependence through those state values
+total         dv_t/dθ = explicit + implicit (forward mode)
+delta         δσ = dL/dσ for a state value σ (reverse mode)
+contribution  Σ_v δv_t · ∂v_t/∂θ: step t's share of the result (reverse mode)
+result        the derivative asked for (dL/dθ)
+============  ==============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+__all__ = ["KINDS", "Term", "TermIndex"]
+
+KINDS = ("explicit", "partial", "implicit", "total", "delta", "contribution", "result")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One labelled quantity of a derivation: its symbol, its expression and, once evaluated, its number.
+
+    Attributes
+    ----------
+    kind : str
+        One of ``explicit``, ``partial``, ``implicit``, ``total``, ``delta``,
+        ``contribution``, ``result``.
+    quantity : str
+        The quantity it belongs to (``"h"``, ``"L"``).
+    t : int or None
+        Its step (None for the result).
+    symbol : sympy.Symbol
+        The name later terms use for it (``∂h_3/∂U``).
+    expr : sympy.Expr
+        Its definition, in earlier terms' symbols and forward values.
+    via : sympy.Symbol or None
+        For partials, the state value differentiated against (``h_2``).
+    value : float or None
+        Its number, on terms of an :class:`~symbrnn.Evaluation`.
+    """
+
+    kind: str
+    quantity: str
+    t: int | None
+    symbol: sp.Symbol
+    expr: sp.Expr
+    via: sp.Symbol | None = None
+    value: float | None = None
+    template: tuple | None = field(default=None, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        text = f"{self.symbol} = {self.expr}"
+        return text if self.value is None else f"{text} = {self.value!r}"
+
+    @property
+    def ref(self) -> sp.Expr:
+        """What later terms write for this one: its symbol, or its constant if it is one."""
+        return self.expr if self.expr.is_Number else self.symbol
+
+
+class TermIndex:
+    """Lookups over ``self.terms`` by kind, quantity and step."""
+
+    terms: tuple[Term, ...]
+    _default_quantity: str | None
+
+    def select(self, kind: str | None = None, quantity: str | None = None, t: int | None = None) -> tuple[Term, ...]:
+        """All terms matching the given kind, quantity and step, in evaluation order."""
+        return tuple(
+            term for term in self.terms
+            if (kind is None or term.kind == kind)
+            and (quantity is None or term.quantity == quantity)
+            and (t is None or term.t == t)
+        )
+
+    def _one(self, kind: str, t: int, quantity: str | None) -> Term:
+        q = quantity or self._default_quantity
+        if q is None:
+            raise KeyError(f"the cell has several states: say which, e.g. {kind}({t}, quantity='h')")
+        found = self.select(kind, q, t)
+        if not found:
+            raise KeyError(f"no {kind} term for {q} at step {t} in this {self.mode}-mode derivation")
+        return found[0]
+
+    def step(self, t: int) -> tuple[Term, ...]:
+        """Every term of step ``t``."""
+        return self.select(t=t)
+
+    def explicit(self, t: int, quantity: str | None = None) -> Term:
+        """The explicit term ∂v_t/∂θ (v defaults to the cell's only state)."""
+        return self._one("explicit", t, quantity)
+
+    def implicit(self, t: int, quantity: str | None = None) -> Term:
+        """The implicit term Σ ∂v_t/∂σ · dσ/dθ (forward mode)."""
+        return self._one("implicit", t, quantity)
+
+    def total(self, t: int, quantity: str | None = None) -> Term:
+        """The total derivative dv_t/dθ (forward mode)."""
+        return self._one("total", t, quantity)
+
+    def partials(self, t: int, quantity: str | None = None) -> tuple[Term, ...]:
+        """The partials ∂v_t/∂σ against each state value σ that v reads."""
+        return self.select("partial", quantity or self._default_quantity, t)
+
+    def loss_gradient(self, t: int) -> Term:
+        """dL_t/dθ, the gradient of the per-step loss (forward mode)."""
+        return self._one("total", t, self.cell.loss_name)
+
+    def delta(self, t: int, quantity: str | None = None) -> Term:
+        """δσ_t = dL/dσ_t for a state (reverse mode; t = 0 is the initial state)."""
+        return self._one("delta", t, quantity)
+
+    def contribution(self, t: int) -> Term:
+        """Step t's share Σ_v δv_t · ∂v_t/∂θ of the result (reverse mode)."""
+        return self.select("contribution", t=t)[0]
+
+    @property
+    def result(self) -> Term:
+        """The derivative asked for."""
+        return self.select("result")[-1]
