@@ -1,8 +1,10 @@
 """derive(cell, T, wrt): the total derivative, every chain-rule term kept and labelled.
 
-Forward mode (RTRL) carries dv_t/dθ forward: for each state and the loss,
-dv_t/dθ = ∂v_t/∂θ (explicit) + Σ_σ ∂v_t/∂σ · dσ/dθ (implicit), σ the state
-values v reads. Reverse mode (BPTT) carries deltas backward:
+Forward mode (RTRL) carries dv_t/dθ forward: for each state,
+dh_t/dθ = ∂h_t/∂θ (explicit, h_{t-1} held fixed) + ∂h_t/∂h_{t-1} · dh_{t-1}/dθ
+(implicit), summed over the previous states h_t depends on; for the loss,
+dL_t/dθ = ∂L_t/∂θ (explicit) + ∂L_t/∂h_t · dh_t/dθ (chain), over the state
+values it reads. Reverse mode (BPTT) carries deltas backward:
 δh_t = ∂L_t/∂h_t + δh_{t+1} · ∂h_{t+1}/∂h_t, and dL/dθ = Σ_t Σ_v δv_t · ∂v_t/∂θ.
 
 Both build a straight-line program of :class:`~symbrnn.terms.Term` objects
@@ -187,23 +189,23 @@ class TotalDerivative(TermIndex):
         return sp.Integer(int(self.wrt == step(state, 0) or init == self.wrt))
 
     def _explicit(self, v: str, t: int, sub: dict) -> Term:
-        vt, theta = step(v, t), self.wrt
-        if isinstance(theta, Step):
+        vt, theta = step(v, t).name, self.wrt.name
+        if isinstance(self.wrt, Step):
             # an initial state has no explicit dependence at any step
             return Term("explicit", v, t, _named(f"∂{vt}/∂{theta}|explicit"), sp.S.Zero)
-        expr = self.partials.partial(v, theta).xreplace(sub)
-        return Term("explicit", v, t, _named(f"∂{vt}/∂{theta}"), expr, template=(v, theta))
+        expr = self.partials.partial(v, self.wrt).xreplace(sub)
+        return Term("explicit", v, t, _named(f"∂{vt}/∂{theta}"), expr, template=(v, self.wrt))
 
     def _partial_terms(self, v: str, t: int, sub: dict) -> list[Term]:
-        vt = step(v, t)
+        vt = step(v, t).name
         return [
-            Term("partial", v, t, _named(f"∂{vt}/∂{sub[z]}"), self.partials.partial(v, z).xreplace(sub),
+            Term("partial", v, t, _named(f"∂{vt}/∂{sub[z].name}"), self.partials.partial(v, z).xreplace(sub),
                  via=sub[z], template=(v, z))
             for z in self.partials.frontier(v)
         ]
 
     def _forward(self) -> list[Term]:
-        theta, terms = self.wrt, []
+        theta, terms = self.wrt.name, []
         D = {step(s, 0): self._init_derivative(s) for s in self._states}
         for t in self._steps():
             sub = step_substitution(self.cell, t)
@@ -212,9 +214,10 @@ class TotalDerivative(TermIndex):
                 explicit = self._explicit(v, t, sub)
                 partials = self._partial_terms(v, t, sub)
                 chain = sp.Add(*(p.ref * D[p.via] for p in partials))
-                total = Term("total", v, t, _named(f"d{vt}/d{theta}"), explicit.ref + chain)
+                total = Term("total", v, t, _named(f"d{vt.name}/d{theta}"), explicit.ref + chain)
                 terms += [explicit, *partials]
-                terms.append(Term("implicit", v, t, _named(f"implicit(d{vt}/d{theta})"), chain))
+                kind = "implicit" if self.cell.kind(v) == STATE else "chain"
+                terms.append(Term(kind, v, t, _named(f"{kind}(d{vt.name}/d{theta})"), chain))
                 terms.append(total)
                 D[vt] = total.ref
         if self._tau is None:
@@ -225,7 +228,7 @@ class TotalDerivative(TermIndex):
         return terms
 
     def _reverse(self) -> list[Term]:
-        theta, terms = self.wrt, []
+        theta, terms = self.wrt.name, []
         delta: dict[Step, sp.Expr] = {}
         P: dict[tuple[str, int], dict[Step, sp.Expr]] = {}
         contributions = []
@@ -266,7 +269,7 @@ class TotalDerivative(TermIndex):
             for c in self._levels(u):
                 if readers(s, real=True) in self.partials.frontier(c):
                     parts.append(delta[step(c, u)] * P[c, u][st])
-        return Term("delta", s, t, _named(f"δ{st}"), sp.Add(*parts))
+        return Term("delta", s, t, _named(f"δ{st.name}"), sp.Add(*parts))
 
 
 def derive(cell: Cell, T: int, wrt, *, of=None, mode: str = "forward") -> TotalDerivative:

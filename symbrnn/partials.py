@@ -2,12 +2,22 @@
 
 A *level* is a quantity the derivation tracks from step to step: every state,
 the loss, and a node asked for as a target. Its *frontier* is the set of state
-values it reads through intermediate nodes only (h_{t-1}, or another state at
-step t). :meth:`CellPartials.partial` chains the local partials of the cell's
-edges through the intermediate nodes, holding the frontier, the data and every
-other param fixed. The result is a template in generic-time symbols; a
-derivation instantiates it per step by substitution, so the cost is O(cell)
-once plus O(cell) per step, never the size of the unrolled formula.
+values it is differentiated against:
+
+- a state's frontier is the previous state values it depends on, through
+  intermediate nodes and through other states at the same step (stacked
+  cells): its partials are those of the step function, so ∂h_t/∂θ holds
+  exactly h_{t-1} fixed (the explicit term) and ∂h_t/∂h_{t-1} is the step
+  Jacobian;
+- the loss's (and a node's) frontier is the state values it reads through
+  intermediate nodes only (h_t, sometimes h_{t-1}): dL_t/dθ = ∂L_t/∂θ +
+  ∂L_t/∂h_t · dh_t/dθ.
+
+:meth:`CellPartials.partial` chains the local partials of the cell's edges
+accordingly, holding the frontier, the data and every other param fixed. The
+result is a template in generic-time symbols; a derivation instantiates it
+per step by substitution, so the cost is O(cell) once plus O(cell) per step,
+never the size of the unrolled formula.
 
 Examples
 --------
@@ -40,7 +50,7 @@ class CellPartials:
     def __init__(self, cell: Cell):
         cell.validate()
         self.cell = cell
-        self._memo: dict[tuple[str, sp.Symbol], sp.Expr] = {}
+        self._memo: dict[tuple[str, sp.Symbol, bool], sp.Expr] = {}
         self._frontiers: dict[str, tuple[sp.Symbol, ...]] = {}
 
     def levels(self) -> tuple[str, ...]:
@@ -50,47 +60,55 @@ class CellPartials:
         return states + (self.cell.loss_name,)
 
     def frontier(self, name: str) -> tuple[sp.Symbol, ...]:
-        """The state values quantity ``name`` reads through intermediate nodes, sorted."""
+        """The state values quantity ``name`` is differentiated against, sorted."""
         if name not in self._frontiers:
             found: set[sp.Symbol] = set()
-            self._collect(name, found, top=True)
+            self._collect(name, found, through_states=self.cell.kind(name) == STATE)
             self._frontiers[name] = tuple(sorted(found, key=sp.default_sort_key))
         return self._frontiers[name]
 
-    def _collect(self, name: str, found: set, top: bool) -> None:
+    def _collect(self, name: str, found: set, through_states: bool) -> None:
         for s in self.cell.expr(name).free_symbols:
             if isinstance(s, Prev):
                 found.add(s)
             elif isinstance(s, Now):
                 kind = self.cell.kind(s.name)
-                if kind == STATE:
+                if kind == NODE or (kind == STATE and through_states):
+                    self._collect(s.name, found, through_states)
+                elif kind == STATE:
                     found.add(s)
-                elif kind == NODE:
-                    self._collect(s.name, found, top=False)
 
     def local(self, name: str, u: sp.Symbol) -> sp.Expr:
         """The local partial ∂v/∂u of quantity ``name``'s own expression (one edge)."""
         return self.cell.expr(name).diff(u)
 
     def partial(self, name: str, z: sp.Symbol) -> sp.Expr:
-        """∂v/∂z for quantity ``name``: chained through intermediate nodes only.
+        """∂v/∂z for quantity ``name``, ``z`` a param or a symbol of its frontier.
 
-        ``z`` is a param or a frontier symbol; every other param, the data and
-        the rest of the frontier are held fixed.
+        For a state, chained through intermediate nodes and other states at
+        the same step; otherwise through intermediate nodes only. Every other
+        param, the data and the rest of the frontier are held fixed.
         """
-        key = (name, z)
+        return self._chain(name, z, self.cell.kind(name) == STATE)
+
+    def _chain(self, name: str, z: sp.Symbol, through_states: bool) -> sp.Expr:
+        key = (name, z, through_states)
         if key not in self._memo:
             e = self.cell.expr(name)
             total = sp.S.Zero
             for u in sorted(e.free_symbols, key=sp.default_sort_key):
                 if u == z:
                     total += e.diff(u)
-                elif isinstance(u, Now) and self.cell.kind(u.name) == NODE:
-                    inner = self.partial(u.name, z)
+                elif isinstance(u, Now) and self._passes(u.name, through_states):
+                    inner = self._chain(u.name, z, through_states)
                     if inner != 0:
                         total += e.diff(u) * inner
             self._memo[key] = total
         return self._memo[key]
+
+    def _passes(self, name: str, through_states: bool) -> bool:
+        kind = self.cell.kind(name)
+        return kind == NODE or (kind == STATE and through_states)
 
     def is_level(self, name: str) -> bool:
         """True for the quantities tracked from step to step by default (states, loss)."""

@@ -3,10 +3,13 @@
 Kinds of term:
 
 ============  ==============================================================
-explicit      ∂v_t/∂θ: v's dependence on θ at step t, state values held fixed
-partial       ∂v_t/∂σ: v's dependence on a state value σ it reads (J_t = ∂h_t/∂h_{t-1})
-implicit      Σ_σ ∂v_t/∂σ · dσ/dθ: the dependence through those state values
-total         dv_t/dθ = explicit + implicit (forward mode)
+explicit      ∂v_t/∂θ: v's dependence on θ at step t; for a state, h_{t-1} held fixed,
+              for the loss, the state values it reads held fixed
+partial       ∂v_t/∂σ against a state value σ: the step Jacobian J_t = ∂h_t/∂h_{t-1}
+              for a state, ∂L_t/∂h_t for the loss
+implicit      Σ ∂h_t/∂h_{t-1} · dh_{t-1}/dθ: a state's dependence through previous states
+chain         Σ ∂L_t/∂h_t · dh_t/dθ: the loss's dependence through the states it reads
+total         dv_t/dθ = explicit + implicit (or + chain for the loss) (forward mode)
 delta         δσ = dL/dσ for a state value σ (reverse mode)
 contribution  Σ_v δv_t · ∂v_t/∂θ: step t's share of the result (reverse mode)
 result        the derivative asked for (dL/dθ)
@@ -21,7 +24,7 @@ import sympy as sp
 
 __all__ = ["KINDS", "Term", "TermIndex"]
 
-KINDS = ("explicit", "partial", "implicit", "total", "delta", "contribution", "result")
+KINDS = ("explicit", "partial", "implicit", "chain", "total", "delta", "contribution", "result")
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,8 @@ class Term:
     Attributes
     ----------
     kind : str
-        One of ``explicit``, ``partial``, ``implicit``, ``total``, ``delta``,
-        ``contribution``, ``result``.
+        One of ``explicit``, ``partial``, ``implicit``, ``chain``, ``total``,
+        ``delta``, ``contribution``, ``result``.
     quantity : str
         The quantity it belongs to (``"h"``, ``"L"``).
     t : int or None
@@ -101,6 +104,10 @@ class TermIndex:
     def implicit(self, t: int, quantity: str | None = None) -> Term:
         """The implicit term Σ ∂v_t/∂σ · dσ/dθ (forward mode)."""
         return self._one("implicit", t, quantity)
+
+    def chain(self, t: int) -> Term:
+        """The loss's chain term Σ ∂L_t/∂h_t · dh_t/dθ (forward mode)."""
+        return self._one("chain", t, self.cell.loss_name)
 
     def total(self, t: int, quantity: str | None = None) -> Term:
         """The total derivative dv_t/dθ (forward mode)."""

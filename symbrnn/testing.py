@@ -91,6 +91,8 @@ def mp_loss(cell: Cell, T: int, values, *, dps: int = 50):
 
 
 def _initial(cell: Cell, state: str, theta: dict):
+    if f"{state}_0" in theta:  # the initial state itself is being varied
+        return mpmath.mpf(theta[f"{state}_0"])
     init = cell.init(state)
     return mpmath.mpf(theta[init.name]) if init.is_Symbol else mpmath.mpf(float(init))
 
@@ -114,7 +116,7 @@ def check_gradients(
     cell, T, values
         As for :func:`symbrnn.gradients`.
     wrt : list of str, optional
-        The params to check (default: all).
+        The params (and initial states, as ``"h_0"``) to check (default: all params).
     mode : {"reverse", "forward"}
         Which derivation of the engine to check.
     dps : int
@@ -135,6 +137,8 @@ def check_gradients(
         for name in names:
             engine = derive(cell, T, wrt=name, mode=mode).value(values)
             up = {q: mpmath.mpf(v) for q, v in vals.params.items()}
+            if name not in up:  # an initial state, e.g. "h_0"
+                up[name] = mpmath.mpf(vals.initial[derive(cell, T, wrt=name).wrt.base])
             down = dict(up)
             up[name] += eps
             down[name] -= eps

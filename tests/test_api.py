@@ -1,0 +1,174 @@
+"""The public surface, the README's contract example, the graphs, and the numbers of every term."""
+
+import doctest
+import re
+from pathlib import Path
+
+import mpmath
+import networkx as nx
+import pytest
+import sympy as sp
+from cellzoo import ZOO
+
+import symbrnn
+from symbrnn import Cell, derive, gradients, prev, unroll
+from symbrnn.symbols import Step
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_public_surface_is_sorted_and_importable():
+    assert symbrnn.__all__ == sorted(symbrnn.__all__)
+    for name in symbrnn.__all__:
+        assert getattr(symbrnn, name) is not None
+
+
+def _readme_blocks(lang):
+    text = (ROOT / "README.md").read_text()
+    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
+
+
+def test_readme_contract_example_runs_and_gives_the_reference_gradients():
+    block = _readme_blocks("python")[0]
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # our own documentation, not user data
+    d, values, cell = namespace["d"], namespace["values"], namespace["cell"]
+    assert isinstance(d, symbrnn.TotalDerivative)
+    grads = gradients(cell, T=3, values=values)
+    assert list(grads) == ["w", "U", "V", "b", "c"]
+    assert d.value(values) == pytest.approx(grads["U"], abs=1e-15)
+    # keyed by symbol, the same numbers
+    by_symbol = {cell.symbol(k) if k in cell.names() else k: v for k, v in values.items()}
+    assert gradients(cell, T=3, values=by_symbol) == grads
+
+
+def test_readme_term_examples_are_doctests_that_pass():
+    blocks = _readme_blocks("python")
+    namespace = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    doctests = [b for b in blocks if b.lstrip().startswith(">>>")]
+    assert doctests
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for i, block in enumerate(doctests):
+        test = doctest.DocTestParser().get_doctest(block, dict(namespace), f"README[{i}]", "README.md", 0)
+        runner.run(test)
+    assert runner.failures == 0 and runner.tries > 5
+
+
+def test_readme_commands_are_the_ones_ci_runs():
+    commands = _readme_blocks("bash")
+    assert "examples/seed002_elman.py" in commands[0]
+    test_command = commands[1].strip()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install --quiet -e '.[test]'" in ci and ".venv/bin/python -m pytest" in ci
+    assert test_command.endswith(".venv/bin/python -m pytest")
+
+
+def test_cell_graph_is_a_networkx_digraph_with_kinds_expressions_and_delays():
+    cell = ZOO["elman"][0]()
+    G = cell.graph
+    assert isinstance(G, nx.DiGraph)
+    assert dict(G.nodes(data="kind")) == {
+        "x": "input", "y": "target", "w": "param", "U": "param", "V": "param", "b": "param", "c": "param",
+        "h": "state", "a": "node", "yhat": "node", "L": "loss",
+    }
+    assert G.edges["h", "a"]["delay"] and not G.edges["h", "yhat"]["delay"]
+    assert G.edges["a", "h"]["lags"] == (0,)
+    assert set(G.predecessors("a")) == {"w", "x", "U", "h", "b"}
+    with pytest.raises(nx.NetworkXError):
+        G.add_node("oops")  # read-only view
+
+
+def test_from_graph_round_trip_gives_the_same_gradients():
+    for name, (make, make_values) in ZOO.items():
+        cell = make()
+        again = Cell.from_graph(cell.graph)
+        assert again.names() == cell.names()
+        values = make_values(3)
+        assert gradients(again, 3, values) == gradients(cell, 3, values)
+
+
+def test_from_graph_with_plain_symbols_and_prev():
+    x, w, u, h, y = sp.symbols("x w u h y")
+    G = nx.DiGraph(name="plain")
+    G.add_node("x", kind="input")
+    G.add_node("y", kind="target")
+    G.add_nodes_from(["w", "u"], kind="param")
+    G.add_node("h", kind="state", init=0.5, expr=sp.tanh(w * x + u * prev("h")))
+    G.add_node("L", kind="loss", expr=(h - y) ** 2)
+    cell = Cell.from_graph(G)
+    assert cell.name == "plain"
+    values = {"w": 0.3, "u": -0.6, "x": [1, 2], "y": [0.1, 0.2]}
+    report = symbrnn.testing.check_gradients(cell, 2, values, wrt=["w", "u", "h_0"])
+    assert report.ok, str(report)
+
+
+def test_unroll_has_initial_states_at_zero_and_every_step():
+    cell = ZOO["learned_init"][0]()
+    u = unroll(cell, 3)
+    assert u.graph.nodes["h_0"]["kind"] == "initial"
+    assert u.graph.nodes["h_0"]["expr"] == cell.symbol("h0")
+    assert u.graph.has_edge("h0", "h_0")
+    assert nx.is_directed_acyclic_graph(u.graph)
+    assert u.expr(u.symbol("h", 2)) == sp.tanh(cell.symbol("w") * u.symbol("x", 2) + cell.symbol("u") * u.symbol("h", 1))
+    assert u.graph.nodes["L"]["kind"] == "total_loss"
+    assert sorted(u.graph.predecessors("L")) == ["L_1", "L_2", "L_3"]
+    # time steps order numerically
+    assert [s.t for s in unroll(cell, 11).order if s.base == "h"] == list(range(12))
+
+
+def test_terms_evaluated_by_their_own_expressions_at_high_precision():
+    """Each term's number equals its displayed expression evaluated with sympy at 30 digits."""
+    make, make_values = ZOO["gated"]
+    cell, values = make(), make_values(3)
+    for mode in ("forward", "reverse"):
+        d = derive(cell, 3, wrt="ug", mode=mode)
+        ev = d.evaluate(values)
+        env = {cell.symbol(p): sp.Float(v, 30) for p, v in values.items() if p in cell.names("param")}
+        for sym_name, value in ev.forward.items():
+            env[Step(sym_name, real=True)] = sp.Float(value, 30)
+        for term in ev.terms:
+            exact = term.expr.xreplace(env).evalf(30)
+            env[term.symbol] = exact
+            assert float(exact) == pytest.approx(term.value, rel=1e-12, abs=1e-14), term
+
+
+def test_check_gradients_reports_a_wrong_engine(monkeypatch):
+    make, make_values = ZOO["elman"]
+    cell, values = make(), make_values(3)
+    real = symbrnn.testing.derive
+
+    class Off:
+        def __init__(self, d):
+            self.d = d
+
+        def value(self, v):
+            return self.d.value(v) + 1e-7
+
+    monkeypatch.setattr(symbrnn.testing, "derive", lambda *a, **k: Off(real(*a, **k)))
+    report = symbrnn.testing.check_gradients(cell, 3, values)
+    assert not report.ok
+    assert "MISMATCH" in str(report)
+    with pytest.raises(symbrnn.GradientCheckError, match="disagree with finite differences"):
+        symbrnn.testing.check_gradients(cell, 3, values, raise_on_mismatch=True)
+
+
+def test_mp_loss_matches_the_numpy_forward_pass():
+    make, make_values = ZOO["gated"]
+    cell, values = make(), make_values(3)
+    loss = symbrnn.testing.mp_loss(cell, 3, values)
+    ev = derive(cell, 3, wrt="wg").evaluate(values)
+    params = {p: values[p] for p in cell.names("param")}
+    assert float(loss(params)) == pytest.approx(ev.loss, rel=1e-14)
+    assert isinstance(loss(params), mpmath.mpf)
+
+
+def test_derivative_of_a_node_at_a_step():
+    cell = ZOO["elman"][0]()
+    values = ZOO["elman"][1](3)
+    for mode in ("forward", "reverse"):
+        d = derive(cell, 3, wrt="w", of="yhat_2", mode=mode)
+        assert str(d.of) == "yhat_2"
+        # yhat_2 = V h_2 + c: its derivative is V * dh_2/dw
+        dh = derive(cell, 3, wrt="w", of="h_2").value(values)
+        assert d.value(values) == pytest.approx(values["V"] * dh, rel=1e-14)
