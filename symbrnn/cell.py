@@ -31,6 +31,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from . import errors
 from .symbols import Now, Prev, Step, now, param
@@ -66,17 +67,26 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _STEP_SUFFIX = re.compile(r"^(.+)_(\d+)$")
 
 
-def as_expr(value, where: str) -> sp.Expr:
+def a(kind: str) -> str:
+    """``kind`` with its article: 'an input', 'a param'."""
+    return ("an " if kind[:1] in "aeiou" else "a ") + kind
+
+
+def as_expr(value, where: str, *, loss: bool = False) -> sp.Expr:
     """Turn a number or sympy expression into a sympy ``Expr``; reject everything else.
 
-    Text is never parsed here: a string is an error.
+    Text is never parsed here: a string is an error. A matrix (or a list) is a
+    :class:`NonScalarLossError` where a loss is expected.
     """
     if isinstance(value, bool) or value is None:
         raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {value!r}")
-    if isinstance(value, sp.MatrixBase):
-        raise errors.NonScalarLossError(
-            f"{where}: got a {value.shape[0]}x{value.shape[1]} matrix where a scalar is needed;"
-            " reduce it to a scalar (e.g. a sum of its entries)"
+    array_loss = loss and (isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) > 0)
+    if isinstance(value, sp.MatrixBase) or array_loss:
+        shape = "x".join(map(str, getattr(value, "shape", (len(value),))))
+        error = errors.NonScalarLossError if loss else errors.ExpressionError
+        raise error(
+            f"{where}: got a {shape} {'matrix' if isinstance(value, sp.MatrixBase) else 'array'} where a scalar"
+            " is needed; reduce it to a scalar (e.g. a sum of its entries)"
         )
     if isinstance(value, sp.Expr):
         return value
@@ -126,6 +136,7 @@ class Cell:
     def __init__(self, name: str = "cell"):
         self.name = str(name)
         self._graph = nx.DiGraph(name=self.name)
+        self._from_graph = False  # changes the advice for an unknown symbol
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(self.names(k))} {k}" for k in KINDS if self.names(k))
@@ -162,6 +173,8 @@ class Cell:
             gradient with respect to that param includes the initial state).
         """
         init_expr = as_expr(init, f"initial value of state {name!r}")
+        if init_expr.is_Number and not init_expr.is_finite:
+            raise errors.ExpressionError(f"initial value of state {name!r} is {init_expr}; give a finite number")
         if not (init_expr.is_Number or self._is_param(init_expr)):
             raise errors.ExpressionError(
                 f"initial value of state {name!r} must be a number or a param of cell"
@@ -174,7 +187,13 @@ class Cell:
     def node(self, name: str, expr) -> Now:
         """Declare an intermediate quantity computed at each step from ``expr``."""
         self._check_new_name(name)
-        e = self._normalise(expr, f"node {name!r}")
+        e = as_expr(expr, f"node {name!r}")
+        if any(s.name == name for s in e.free_symbols):
+            raise errors.AlgebraicLoopError(
+                f"algebraic loop in cell {self.name!r}: {name} -> {name} at the same step;"
+                " break it by using a state's previous value (h.prev) somewhere on the loop"
+            )
+        e = self._normalise(e, f"node {name!r}")
         sym = self._declare(name, NODE)
         self._set_expr(name, e)
         return sym
@@ -184,7 +203,7 @@ class Cell:
         name = self._name_of(state)
         if self._kind(name) != STATE:
             raise errors.ExpressionError(
-                f"update({name!r}, ...): {name!r} is a {self._kind(name)}, not a state;"
+                f"update({name!r}, ...): {name!r} is {a(self._kind(name))}, not a state;"
                 f" declare it with cell.state({name!r}, init=...)"
             )
         if self._graph.nodes[name].get(EXPR) is not None:
@@ -202,7 +221,7 @@ class Cell:
                 " loss: add the terms in one expression"
             )
         self._check_new_name(name)
-        e = self._normalise(expr, f"loss {name!r}")
+        e = self._normalise(as_expr(expr, f"loss {name!r}", loss=True), f"loss {name!r}")
         sym = self._declare(name, LOSS)
         self._set_expr(name, e)
         return sym
@@ -302,7 +321,12 @@ class Cell:
         >>> cell.expr("h")
         tanh(h_{t-1}*u + w*x_t)
         """
+        if not isinstance(graph, nx.DiGraph):
+            raise errors.ExpressionError(
+                f"Cell.from_graph needs a networkx.DiGraph whose nodes declare the quantities, got {type(graph).__name__}"
+            )
         cell = cls(name or graph.graph.get("name") or "cell")
+        cell._from_graph = True
         nodes = list(graph.nodes(data=True))
         for n, data in nodes:
             kind = data.get(KIND)
@@ -352,7 +376,7 @@ class Cell:
         return sym
 
     def _check_new_name(self, name, kind: str | None = None) -> None:
-        if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
             raise errors.InvalidNameError(
                 f"{name!r} is not a valid quantity name; use letters, digits and _, starting with a letter"
             )
@@ -370,7 +394,7 @@ class Cell:
                 param_name, base = other, name
             else:
                 continue
-            m = _STEP_SUFFIX.match(param_name)
+            m = _STEP_SUFFIX.fullmatch(param_name)
             if m and m.group(1) == base:
                 raise errors.InvalidNameError(
                     f"param {param_name!r} would clash with {base!r} at step {m.group(2)};"
@@ -404,6 +428,13 @@ class Cell:
     def _normalise(self, expr, where: str) -> sp.Expr:
         """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
         e = as_expr(expr, where)
+        undefined = sorted(e.atoms(AppliedUndef), key=sp.default_sort_key)
+        if undefined:
+            f = undefined[0].func.__name__
+            raise errors.ExpressionError(
+                f"{where} uses {f!r}, an undefined function; use a sympy function (sp.tanh, sp.exp, ...)"
+                " or one of symbrnn's (sigmoid)"
+            )
         mapping = {}
         for s in sorted(e.free_symbols, key=sp.default_sort_key):
             if isinstance(s, Step):
@@ -412,16 +443,23 @@ class Cell:
                     f" use {s.base} (current) or {s.base}.prev (previous)"
                 )
             if s.name not in self._graph:
+                m = _STEP_SUFFIX.fullmatch(s.name)
+                if m and m.group(1) in self._graph and self._kind(m.group(1)) in PER_STEP:
+                    raise errors.ExpressionError(
+                        f"{where} uses {s.name}, a value at a fixed step; a cell describes a generic step:"
+                        f" use {m.group(1)} (current) or {m.group(1)}.prev (previous)"
+                    )
                 known = ", ".join(self.names()) or "none yet"
+                fix = (f"add a node {s.name!r} with a 'kind' to the graph" if self._from_graph
+                       else f"declare it first, e.g. cell.param({s.name!r})")
                 raise errors.UnknownSymbolError(
-                    f"{where} uses {s.name!r}, which cell {self.name!r} does not declare"
-                    f" (known: {known}); declare it first, e.g. cell.param({s.name!r})"
+                    f"{where} uses {s.name!r}, which cell {self.name!r} does not declare (known: {known}); {fix}"
                 )
             kind = self._graph.nodes[s.name][KIND]
             if isinstance(s, Prev):
                 if kind != STATE:
                     raise errors.ExpressionError(
-                        f"{where} uses {s.name}.prev, but {s.name!r} is a {kind}:"
+                        f"{where} uses {s.name}.prev, but {s.name!r} is {a(kind)}:"
                         " only states have a previous value"
                     )
                 continue
@@ -435,14 +473,15 @@ class Cell:
         return e.xreplace(mapping) if mapping else e
 
     def _set_expr(self, name: str, e: sp.Expr) -> None:
-        self._graph.nodes[name][EXPR] = e
         lags: dict[str, set] = {}
         for s in e.free_symbols:
             lags.setdefault(s.name, set()).add(1 if isinstance(s, Prev) else 0)
-        for u in sorted(lags):
-            lag = tuple(sorted(lags[u]))
-            self._graph.add_edge(u, name, **{LAGS: lag, DELAY: lag == (1,)})
-        self._check_loops()
+        edges = [(u, name, {LAGS: tuple(sorted(lags[u])), DELAY: tuple(sorted(lags[u])) == (1,)}) for u in sorted(lags)]
+        trial = self._instant_graph()
+        trial.add_edges_from((u, v) for u, v, d in edges if 0 in d[LAGS])
+        self._check_loops(trial)  # before changing anything: a rejected expression leaves the cell as it was
+        self._graph.nodes[name][EXPR] = e
+        self._graph.add_edges_from(edges)
 
     def _require_loss(self) -> None:
         if not self.names(LOSS):
@@ -457,8 +496,8 @@ class Cell:
         g.add_edges_from((u, v) for u, v, lag in self._graph.edges(data=LAGS) if 0 in lag)
         return g
 
-    def _check_loops(self) -> None:
-        g = self._instant_graph()
+    def _check_loops(self, g: nx.DiGraph | None = None) -> None:
+        g = self._instant_graph() if g is None else g
         if nx.is_directed_acyclic_graph(g):
             return
         cycle = [u for u, _ in nx.find_cycle(g)]

@@ -36,7 +36,7 @@ from functools import cached_property
 import sympy as sp
 
 from . import errors
-from .cell import INPUT, LOSS, PARAM, STATE, TARGET, Cell
+from .cell import INPUT, PARAM, STATE, TARGET, Cell, a
 from .partials import CellPartials
 from .symbols import Named, Now, Prev, Step, step
 from .terms import Term, TermIndex
@@ -63,14 +63,15 @@ def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
     elif isinstance(wrt, (Now, Prev)):
         kind = cell.kind(wrt.name) if wrt.name in cell.names() else "unknown quantity"
         hint = f"; for its initial value use {wrt.name}.at(0)" if kind == STATE else ""
-        raise errors.WrtError(f"wrt={wrt}: {wrt.name!r} is a {kind} of cell {cell.name!r}, not {allowed}{hint}")
+        raise errors.WrtError(f"wrt={wrt}: {wrt.name!r} is {a(kind)} of cell {cell.name!r}, not {allowed}{hint}")
     else:
         raise errors.WrtError(f"wrt={wrt!r}: expected {allowed}")
     if name in cell.names():
         kind = cell.kind(name)
         if kind == PARAM:
             return cell.symbol(name)
-        raise errors.WrtError(f"wrt={name}: {name!r} is a {kind} of cell {cell.name!r}; derive with respect to {allowed}")
+        hint = f"; for its initial value use wrt={name + '_0'!r}" if kind == STATE else ""
+        raise errors.WrtError(f"wrt={name}: {name!r} is {a(kind)} of cell {cell.name!r}; derive with respect to {allowed}{hint}")
     base, _, t = name.rpartition("_")
     if t == "0" and base in cell.names(STATE):
         return step(base, 0)
@@ -91,7 +92,7 @@ def resolve_of(cell: Cell, T: int, of) -> tuple[str, int | None]:
             f"of={of!r}: give a quantity at a step, e.g. of=h.at(2) or of='h_2', or None for the total loss {loss}"
         )
     if base not in cell.names() or cell.kind(base) in (INPUT, TARGET, PARAM):
-        what = f"a {cell.kind(base)}" if base in cell.names() else "not a quantity of the cell"
+        what = a(cell.kind(base)) if base in cell.names() else "not a quantity of the cell"
         raise errors.WrtError(f"of={base}_{t}: {base!r} is {what}; give a state, node or the loss at a step")
     if not 1 <= t <= T:
         raise errors.WrtError(f"of={base}_{t}: step {t} is outside 1..{T}")

@@ -25,9 +25,11 @@ import sympy as sp
 
 from .cell import PARAM, Cell
 from .compile import StepKernels
-from .derive import TotalDerivative, derive
+from .derive import MODES, TotalDerivative, derive
+from .errors import WrtError
 from .symbols import step
 from .terms import Term, TermIndex
+from .unroll import check_steps
 from .values import Values, resolve_values
 
 __all__ = ["Evaluation", "evaluate", "gradients"]
@@ -152,4 +154,9 @@ def gradients(cell: Cell, T: int, values, *, mode: str = "reverse") -> dict[str,
     dict
         Param name -> gradient, in the order the params were declared.
     """
+    T = check_steps(T)
+    cell.validate()
+    if mode not in MODES:
+        raise WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
+    resolve_values(cell, T, values)  # report bad values once, even for a cell without params
     return {p: derive(cell, T, wrt=p, mode=mode).value(values) for p in cell.names(PARAM)}

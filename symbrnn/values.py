@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -35,8 +35,10 @@ class Values:
 
 
 def _number(value, what: str) -> float:
-    if isinstance(value, sp.Basic) and value.is_Number:
-        value = float(value)
+    if isinstance(value, sp.Basic) and value.is_number and value.is_real:
+        value = float(value)  # 1/2, pi
+    elif getattr(value, "ndim", None) == 0 and getattr(value, "dtype", None) is not None and value.dtype.kind in "iuf":
+        value = float(value)  # a 0-d numpy array
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise errors.ValuesError(f"{what} must be a real number, got {value!r}")
     x = float(value)
@@ -104,6 +106,10 @@ def resolve_values(cell: Cell, T: int, values: Mapping) -> Values:
             raise errors.SequenceLengthError(
                 f"{cell.kind(n)} {n!r} is per-step data: give a sequence of {T} numbers, one per step, not {seq!r}"
             )
+        if isinstance(seq, (set, frozenset)):
+            raise errors.ValuesError(
+                f"{cell.kind(n)} {n!r} is a set; per-step data is an ordered sequence: give a list or an array"
+            )
         seq = list(seq)
         if len(seq) != T:
             raise errors.SequenceLengthError(
@@ -118,7 +124,9 @@ def resolve_values(cell: Cell, T: int, values: Mapping) -> Values:
 
 
 def _is_sequence(value) -> bool:
-    return hasattr(value, "__len__") and not isinstance(value, (str, bytes)) and getattr(value, "ndim", 1) != 0
+    if isinstance(value, (str, bytes, Mapping)) or getattr(value, "ndim", 1) == 0:
+        return False
+    return isinstance(value, (Sequence, set, frozenset)) or hasattr(value, "__array__")
 
 
 def _example(cell: Cell, name: str, T: int) -> str:
