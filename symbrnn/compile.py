@@ -101,20 +101,24 @@ class StepKernels:
         """The generated Python source of the forward kernel."""
         return inspect.getsource(self._forward)
 
-    def forward(self, values: Values) -> dict[sp.Symbol, float]:
-        """Every forward value (initial states and steps 1..T), keyed by step symbol."""
-        out = {step(s, 0): values.initial[s] for s in self.states}
+    def forward(self, values: Values) -> dict[str, list]:
+        """Every forward value: name -> list indexed by step (index 0: initial states, else None)."""
+        trace: dict[str, list] = {n: [None] * (values.T + 1) for n in self.data + self.order}
+        for s in self.states:
+            trace[s][0] = values.initial[s]
         previous = [values.initial[s] for s in self.states]
         params = [values.params[p] for p in self.params]
+        columns = [trace[n] for n in self.order]
+        state_columns = [trace[s] for s in self.states]
+        for n in self.data:
+            trace[n][1:] = values.series[n]
+        data = [values.series[n] for n in self.data]
         for t in range(1, values.T + 1):
-            data = [values.series[n][t - 1] for n in self.data]
-            for n in self.data:
-                out[step(n, t)] = values.series[n][t - 1]
-            results = self._forward(*previous, *data, *params)
-            for n, r in zip(self.order, results):
-                out[step(n, t)] = float(r)
-            previous = [out[step(s, t)] for s in self.states]
-        return out
+            results = self._forward(*previous, *(d[t - 1] for d in data), *params)
+            for column, r in zip(columns, results):
+                column[t] = float(r)
+            previous = [c[t] for c in state_columns]
+        return trace
 
     def use_templates(self, templates: dict[tuple, sp.Expr]) -> None:
         """Add term templates ((quantity, symbol) -> expression) to the term kernel."""
@@ -130,9 +134,17 @@ class StepKernels:
         """The generated Python source of the term kernel."""
         return inspect.getsource(self._terms_fn)
 
-    def templates_at(self, t: int, forward: dict, values: Values) -> dict[tuple, float]:
-        """The value of every template at step ``t``."""
-        args = [forward[step(n, t)] for n in self.data + self.order]
-        args += [forward[step(s, t - 1)] for s in self.states]
+    def templates_at(self, t: int, trace: dict, values: Values) -> dict[tuple, float]:
+        """The value of every template at step ``t``, by key."""
+        return dict(zip(self._keys, self.template_row(t, trace, values)))
+
+    def template_index(self) -> dict[tuple, int]:
+        """Each template key's position in :meth:`template_row`."""
+        return {k: i for i, k in enumerate(self._keys)}
+
+    def template_row(self, t: int, trace: dict, values: Values) -> list[float]:
+        """The value of every template at step ``t``, in :meth:`template_index` order."""
+        args = [trace[n][t] for n in self.data + self.order]
+        args += [trace[s][t - 1] for s in self.states]
         args += [values.params[p] for p in self.params]
-        return {k: float(v) for k, v in zip(self._keys, self._terms_fn(*args))}
+        return [float(v) for v in self._terms_fn(*args)]

@@ -164,7 +164,15 @@ class TotalDerivative(TermIndex):
         return result
 
     def value(self, values) -> float:
-        """The derivative's number for the given values (params, inputs and targets)."""
+        """The derivative's number for the given values (params, inputs and targets).
+
+        For the total loss this runs the recursion on numbers only, without
+        building the symbolic terms; :meth:`evaluate` gives every term's number.
+        """
+        if self._tau is None:
+            from .numeric import loss_and_gradients
+
+            return loss_and_gradients(self.cell, self.T, values, wrt=[self.wrt.name], mode=self.mode)[1][self.wrt.name]
         return self.evaluate(values).value
 
     def evaluate(self, values):

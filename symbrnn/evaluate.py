@@ -23,13 +23,12 @@ from operator import mul
 
 import sympy as sp
 
-from .cell import PARAM, Cell
+from .cell import Cell
 from .compile import StepKernels
-from .derive import MODES, TotalDerivative, derive
-from .errors import WrtError
+from .derive import TotalDerivative
+from .numeric import loss_and_gradients
 from .symbols import step
 from .terms import Term, TermIndex
-from .unroll import check_steps
 from .values import Values, resolve_values
 
 __all__ = ["Evaluation", "evaluate", "gradients"]
@@ -68,16 +67,17 @@ class Evaluation(TermIndex):
         The derivative asked for.
     """
 
-    def __init__(self, derivative: TotalDerivative, terms: tuple[Term, ...], forward: dict, values: Values):
+    def __init__(self, derivative: TotalDerivative, terms: tuple[Term, ...], forward: dict[str, list], values: Values):
         self.derivative = derivative
         self.cell, self.mode, self.T = derivative.cell, derivative.mode, derivative.T
         self._default_quantity = derivative._default_quantity
         self.terms = terms
         self.values = values
-        ordered = sorted(forward, key=lambda s: (s.t, s.base))
-        self.forward = {s.name: forward[s] for s in ordered}
-        loss = self.cell.loss_name
-        self.loss = sum(forward[step(loss, t)] for t in range(1, self.T + 1))
+        self.forward = {
+            step(n, t).name: column[t]
+            for t in range(self.T + 1) for n, column in forward.items() if column[t] is not None
+        }
+        self.loss = sum(forward[self.cell.loss_name][1:])
         self.value = self.result.value
 
     def __repr__(self) -> str:
@@ -122,7 +122,7 @@ def evaluate(derivative: TotalDerivative, values) -> Evaluation:
             templates[term.template] = derivative.partials.partial(name, z)
     kernels.use_templates(templates)
     forward = kernels.forward(vals)
-    at_step: dict[int, dict] = {}
+    at_step: dict[int, dict] = {}  # template values, computed for the steps the terms visit
     env: dict[sp.Symbol, float] = {}
     out = []
     for term in terms:
@@ -154,9 +154,4 @@ def gradients(cell: Cell, T: int, values, *, mode: str = "reverse") -> dict[str,
     dict
         Param name -> gradient, in the order the params were declared.
     """
-    T = check_steps(T)
-    cell.validate()
-    if mode not in MODES:
-        raise WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
-    resolve_values(cell, T, values)  # report bad values once, even for a cell without params
-    return {p: derive(cell, T, wrt=p, mode=mode).value(values) for p in cell.names(PARAM)}
+    return loss_and_gradients(cell, T, values, mode=mode)[1]

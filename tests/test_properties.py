@@ -53,3 +53,18 @@ def test_a_symbol_the_loss_does_not_depend_on_has_derivative_zero(cell, T, data)
             assert d.expand(forward_values=False) == 0
             assert d.value(values) == 0.0
     assert z.name == "z"
+
+
+@SETTINGS
+@given(cell=cells(), T=st.integers(1, 4), mode=st.sampled_from(["forward", "reverse"]), data=st.data())
+def test_the_numeric_recursion_equals_the_evaluated_terms(cell, T, mode, data):
+    """value() and gradients() skip the symbolic terms; they must give the terms' own numbers."""
+    from symbrnn.numeric import loss_and_gradients
+
+    values = values_for(cell, T, data.draw)
+    wrts = _wrts(cell)
+    loss, grads = loss_and_gradients(cell, T, values, wrt=wrts, mode=mode)
+    for wrt in wrts:
+        ev = derive(cell, T, wrt=wrt, mode=mode).evaluate(values)
+        assert grads[wrt] == pytest.approx(ev.value, rel=1e-12, abs=1e-14), wrt
+        assert loss == pytest.approx(ev.loss, rel=1e-14)

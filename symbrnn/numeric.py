@@ -1,0 +1,123 @@
+"""The derivation's recursions run on numbers only: fast loss and gradients, no sympy per step.
+
+The same recursions as :mod:`symbrnn.derive` (forward: dh_t/dθ = explicit +
+Σ J · dh_{t-1}/dθ; reverse: δh_t = ∂L_t/∂h_t + Σ δ_{t+1} · J_{t+1}), fed by
+the compiled step kernels. Reverse mode computes the deltas once for every
+param. The tests pin these numbers to the term-by-term evaluation of the
+symbolic derivation.
+
+Examples
+--------
+>>> from symbrnn.cells import elman
+>>> values = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+>>> loss, grads = loss_and_gradients(elman(), 3, values)
+>>> round(loss, 12), round(grads["U"], 12)
+(0.046575036937, -0.07697096081)
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from . import errors
+from .cell import PARAM, STATE, Cell
+from .partials import CellPartials
+from .symbols import Now
+from .unroll import check_steps
+from .values import resolve_values
+
+__all__ = ["loss_and_gradients"]
+
+
+def _templates(P: CellPartials, levels, params) -> dict:
+    out = {}
+    for v in levels:
+        for p in params:
+            out[v, p] = P.partial(v, p)
+        for z in P.frontier(v):
+            out[v, z] = P.partial(v, z)
+    return out
+
+
+def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse"):
+    """The total loss and dL/dθ for each param (and, if asked, initial state ``"h_0"``).
+
+    Parameters
+    ----------
+    cell, T, values
+        As for :func:`symbrnn.gradients`.
+    wrt : list of str, optional
+        Params and initial states (``"h_0"``); default every param.
+    mode : {"reverse", "forward"}
+
+    Returns
+    -------
+    (float, dict)
+    """
+    from .evaluate import kernels_for
+
+    T = check_steps(T)
+    cell.validate()
+    if mode not in ("forward", "reverse"):
+        raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
+    vals = resolve_values(cell, T, values)
+    params = cell.names(PARAM)
+    states = tuple(n for n in cell._step_order() if cell.kind(n) == STATE)
+    wrt = list(params) if wrt is None else [str(getattr(w, "name", w)) for w in wrt]
+    for w in wrt:
+        if w not in params and w not in {f"{s}_0" for s in states}:
+            raise errors.WrtError(f"wrt={w}: not a param or an initial state of cell {cell.name!r}")
+    P = CellPartials(cell)
+    levels = states + (cell.loss_name,)
+    kernels = kernels_for(cell)
+    kernels.use_templates(_templates(P, levels, [cell.symbol(p) for p in params]))
+    forward = kernels.forward(vals)
+    loss = sum(forward[cell.loss_name][1:])
+    index = kernels.template_index()
+    rows = [None] + [kernels.template_row(t, forward, vals) for t in range(1, T + 1)]
+    # per level: (template position, state read, 0 if read at the same step else 1) for its frontier
+    reads = {v: [(index[v, z], z.name, 0 if isinstance(z, Now) else 1) for z in P.frontier(v)] for v in levels}
+    explicit = {(v, w): index[v, cell.symbol(w)] for v in levels for w in wrt if w in params}
+
+    def init_derivative(s: str, w: str) -> float:
+        init = cell.init(s)
+        return float(w == f"{s}_0" or (init.is_Symbol and init.name == w))
+
+    if mode == "forward":
+        grads = {}
+        for w in wrt:
+            D = {s: init_derivative(s, w) for s in states}  # d(state)/dw at the previous step
+            total = 0.0
+            for t in range(1, T + 1):
+                row, now = rows[t], {}
+                for v in levels:
+                    d = row[explicit[v, w]] if (v, w) in explicit else 0.0
+                    for i, s, lag in reads[v]:
+                        d += row[i] * (D[s] if lag else now[s])
+                    now[v] = d
+                total += now[cell.loss_name]
+                D = now
+            grads[w] = total
+        return loss, grads
+
+    # reverse: delta[s] is dL/ds_t; the loss's own delta is 1 at every step
+    ones = {cell.loss_name: 1.0}
+    later = {**ones, **{s: 0.0 for s in states}}  # deltas at step t + 1
+    shares = {w: 0.0 for w in wrt}
+    for t in range(T, -1, -1):
+        delta = {**ones, **{s: 0.0 for s in states}} if t else {s: 0.0 for s in states}
+        for v in levels:  # readers at step t (same step) and t + 1 (previous values)
+            if t >= 1:
+                for i, s, lag in reads[v]:
+                    if not lag:
+                        delta[s] += delta[v] * rows[t][i]
+            if t + 1 <= T:
+                for i, s, lag in reads[v]:
+                    if lag:
+                        delta[s] += later[v] * rows[t + 1][i]
+        if t >= 1:
+            for (v, w), i in explicit.items():
+                shares[w] += delta[v] * rows[t][i]
+        later = {**delta, **ones}
+    grads = {w: shares[w] + sum(later[s] * init_derivative(s, w) for s in states) for w in wrt}
+    return loss, grads
