@@ -50,6 +50,7 @@ from .errors import (
 )
 from .evaluate import Evaluation, gradients
 from .functions import sigmoid, tanh
+from .numeric import CompiledCell, compile_cell
 from .symbols import prev
 from .terms import Term
 from .unroll import Unrolled, unroll
@@ -60,6 +61,7 @@ __all__ = [
     "AlgebraicLoopError",
     "Cell",
     "CellError",
+    "CompiledCell",
     "DuplicateNameError",
     "Evaluation",
     "ExpressionError",
@@ -80,6 +82,7 @@ __all__ = [
     "ValuesError",
     "WrtError",
     "cells",
+    "compile_cell",
     "derive",
     "errors",
     "gradients",

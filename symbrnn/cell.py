@@ -323,7 +323,8 @@ class Cell:
         """
         if not isinstance(graph, nx.DiGraph):
             raise errors.ExpressionError(
-                f"Cell.from_graph needs a networkx.DiGraph whose nodes declare the quantities, got {type(graph).__name__}"
+                "Cell.from_graph needs a networkx.DiGraph whose nodes declare the quantities,"
+                f" got {type(graph).__name__}"
             )
         cell = cls(name or graph.graph.get("name") or "cell")
         cell._from_graph = True

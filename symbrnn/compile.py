@@ -24,12 +24,11 @@ import inspect
 
 import mpmath
 import numpy
-
 import sympy as sp
 
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
-from .symbols import now, param, prev, step
+from .symbols import now, param, prev
 from .values import Values
 
 __all__ = ["MODULES", "StepKernels", "identifiers"]
@@ -115,7 +114,7 @@ class StepKernels:
         data = [values.series[n] for n in self.data]
         for t in range(1, values.T + 1):
             results = self._forward(*previous, *(d[t - 1] for d in data), *params)
-            for column, r in zip(columns, results):
+            for column, r in zip(columns, results, strict=True):
                 column[t] = float(r)
             previous = [c[t] for c in state_columns]
         return trace
@@ -136,7 +135,7 @@ class StepKernels:
 
     def templates_at(self, t: int, trace: dict, values: Values) -> dict[tuple, float]:
         """The value of every template at step ``t``, by key."""
-        return dict(zip(self._keys, self.template_row(t, trace, values)))
+        return dict(zip(self._keys, self.template_row(t, trace, values), strict=True))
 
     def template_index(self) -> dict[tuple, int]:
         """Each template key's position in :meth:`template_row`."""

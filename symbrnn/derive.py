@@ -71,7 +71,9 @@ def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
         if kind == PARAM:
             return cell.symbol(name)
         hint = f"; for its initial value use wrt={name + '_0'!r}" if kind == STATE else ""
-        raise errors.WrtError(f"wrt={name}: {name!r} is {a(kind)} of cell {cell.name!r}; derive with respect to {allowed}{hint}")
+        raise errors.WrtError(
+            f"wrt={name}: {name!r} is {a(kind)} of cell {cell.name!r}; derive with respect to {allowed}{hint}"
+        )
     base, _, t = name.rpartition("_")
     if t == "0" and base in cell.names(STATE):
         return step(base, 0)

@@ -81,7 +81,8 @@ class Evaluation(TermIndex):
         self.value = self.result.value
 
     def __repr__(self) -> str:
-        return f"Evaluation(d{self.derivative.of}/d{self.derivative.wrt} = {self.value!r}, T={self.T}, mode={self.mode!r})"
+        d = self.derivative
+        return f"Evaluation(d{d.of}/d{d.wrt} = {self.value!r}, T={self.T}, mode={self.mode!r})"
 
     def forward_table(self) -> list[dict[str, float]]:
         """One row per step: t and every per-step quantity's value."""

@@ -17,16 +17,16 @@ Examples
 
 from __future__ import annotations
 
-import sympy as sp
+from collections.abc import Mapping
 
 from . import errors
-from .cell import PARAM, STATE, Cell
+from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .partials import CellPartials
 from .symbols import Now
 from .unroll import check_steps
 from .values import resolve_values
 
-__all__ = ["loss_and_gradients"]
+__all__ = ["CompiledCell", "compile_cell", "loss_and_gradients"]
 
 
 def _templates(P: CellPartials, levels, params) -> dict:
@@ -121,3 +121,81 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         later = {**delta, **ones}
     grads = {w: shares[w] + sum(later[s] * init_derivative(s, w) for s in states) for w in wrt}
     return loss, grads
+
+
+class CompiledCell:
+    """A cell compiled to numeric step kernels (numpy, cse), independent of T.
+
+    Attributes
+    ----------
+    cell : Cell
+
+    Examples
+    --------
+    >>> from symbrnn.cells import elman
+    >>> f = compile_cell(elman())
+    >>> values = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+    >>> round(f.loss(values), 12)
+    0.046575036937
+    >>> [round(h, 6) for h in f.forward(values)["h"]]
+    [0.0, 0.604368, 0.71736, 0.695577]
+    >>> round(f.gradients(values)["V"], 12)
+    -0.33592684577
+    >>> print(f.source.splitlines()[1])
+        _c0 = U*h_prev + b + w*x
+    """
+
+    def __init__(self, cell: Cell):
+        from .evaluate import kernels_for
+
+        cell.validate()
+        self.cell = cell
+        self._kernels = kernels_for(cell)
+        P = CellPartials(cell)
+        states = tuple(n for n in cell._step_order() if cell.kind(n) == STATE)
+        levels = states + (cell.loss_name,)
+        self._kernels.use_templates(_templates(P, levels, [cell.symbol(p) for p in cell.names(PARAM)]))
+
+    def __repr__(self) -> str:
+        return f"CompiledCell({self.cell.name!r})"
+
+    def forward(self, values, *, T: int | None = None) -> dict[str, list]:
+        """Every per-step quantity: name -> list indexed by step (index 0 holds initial states).
+
+        T defaults to the length of the per-step data.
+        """
+        return self._kernels.forward(resolve_values(self.cell, _steps_of(self.cell, values, T), values))
+
+    def loss(self, values, *, T: int | None = None) -> float:
+        """The total loss L = Σ_t L_t."""
+        return float(sum(self.forward(values, T=T)[self.cell.loss_name][1:]))
+
+    def gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse") -> dict[str, float]:
+        """dL/dθ for every param (or for ``wrt``, which may include initial states ``"h_0"``)."""
+        return loss_and_gradients(self.cell, _steps_of(self.cell, values, T), values, wrt=wrt, mode=mode)[1]
+
+    @property
+    def source(self) -> str:
+        """The generated Python source: the forward kernel, then the term kernel."""
+        return self._kernels.forward_source + "\n" + self._kernels.terms_source
+
+
+def _steps_of(cell: Cell, values, T: int | None) -> int:
+    """T as given, or the length of the per-step data in ``values``."""
+    if T is not None:
+        return check_steps(T)
+    if not isinstance(values, Mapping):
+        raise errors.ValuesError(f"values must be a mapping of names to numbers, got {type(values).__name__}")
+    by_name = {str(getattr(k, "name", k)): v for k, v in values.items()}
+    for n in cell.names(INPUT) + cell.names(TARGET):
+        seq = by_name.get(n)
+        if hasattr(seq, "__len__") and not isinstance(seq, (str, bytes)):
+            return len(seq)
+    raise errors.MissingValueError(
+        f"cannot tell T: values has no per-step data for cell {cell.name!r}; give T=... or the inputs as sequences"
+    )
+
+
+def compile_cell(cell: Cell) -> CompiledCell:
+    """Compile ``cell`` to numeric functions: loss, forward values and gradients for any T."""
+    return CompiledCell(cell)

@@ -56,7 +56,8 @@ class GradientReport(dict):
         lines = [f"{'param':<10} {'engine':>24} {'finite differences':>24} {'abs error':>10}"]
         for c in self.values():
             flag = "" if c.ok else "  MISMATCH"
-            lines.append(f"{c.name:<10} {c.engine:>24.17g} {mpmath.nstr(c.reference, 17):>24} {c.abs_error:>10.2e}{flag}")
+            ref = mpmath.nstr(c.reference, 17)
+            lines.append(f"{c.name:<10} {c.engine:>24.17g} {ref:>24} {c.abs_error:>10.2e}{flag}")
         return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ import networkx as nx
 import sympy as sp
 
 from . import errors
-from .cell import EXPR, INPUT, KIND, LOSS, PARAM, PER_STEP, STATE, SYMBOL, TARGET, Cell
+from .cell import EXPR, INPUT, KIND, PARAM, PER_STEP, STATE, SYMBOL, TARGET, Cell
 from .symbols import Step, now, param, prev, step
 
 __all__ = ["INITIAL", "TOTAL_LOSS", "Unrolled", "check_steps", "step_substitution", "unroll"]

@@ -52,7 +52,8 @@ def _key(key) -> str:
         return key
     if isinstance(key, (Step, Prev)):
         raise errors.UnknownValueError(
-            f"values are keyed by quantity, not by {key}: give per-step data as one sequence under {key.name.rpartition('_')[0] or key.name!r}"
+            f"values are keyed by quantity, not by {key}: give per-step data as one sequence"
+            f" under {key.name.rpartition('_')[0] or key.name!r}"
         )
     if isinstance(key, sp.Symbol):
         return key.name

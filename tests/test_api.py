@@ -80,7 +80,7 @@ def test_cell_graph_is_a_networkx_digraph_with_kinds_expressions_and_delays():
 
 
 def test_from_graph_round_trip_gives_the_same_gradients():
-    for name, (make, make_values) in ZOO.items():
+    for make, make_values in ZOO.values():
         cell = make()
         again = Cell.from_graph(cell.graph)
         assert again.names() == cell.names()
@@ -110,7 +110,8 @@ def test_unroll_has_initial_states_at_zero_and_every_step():
     assert u.graph.nodes["h_0"]["expr"] == cell.symbol("h0")
     assert u.graph.has_edge("h0", "h_0")
     assert nx.is_directed_acyclic_graph(u.graph)
-    assert u.expr(u.symbol("h", 2)) == sp.tanh(cell.symbol("w") * u.symbol("x", 2) + cell.symbol("u") * u.symbol("h", 1))
+    w, x2, h1 = cell.symbol("w"), u.symbol("x", 2), u.symbol("h", 1)
+    assert u.expr(u.symbol("h", 2)) == sp.tanh(w * x2 + cell.symbol("u") * h1)
     assert u.graph.nodes["L"]["kind"] == "total_loss"
     assert sorted(u.graph.predecessors("L")) == ["L_1", "L_2", "L_3"]
     # time steps order numerically
@@ -172,3 +173,25 @@ def test_derivative_of_a_node_at_a_step():
         # yhat_2 = V h_2 + c: its derivative is V * dh_2/dw
         dh = derive(cell, 3, wrt="w", of="h_2").value(values)
         assert d.value(values) == pytest.approx(values["V"] * dh, rel=1e-14)
+
+
+def test_compiled_cell_gives_the_engine_numbers_and_readable_source():
+    from symbrnn import compile_cell
+
+    for make, make_values in ZOO.values():
+        cell, values = make(), make_values(4)
+        f = compile_cell(cell)
+        ev = derive(cell, 4, wrt=cell.names("param")[0]).evaluate(values)
+        assert f.loss(values) == ev.loss
+        trace = f.forward(values)
+        for key, value in ev.forward.items():
+            base, _, t = key.rpartition("_")
+            assert trace[base][int(t)] == value
+        wrts = list(cell.names("param")) + [f"{s}_0" for s in cell.names("state")]
+        grads = f.gradients(values, wrt=wrts)
+        for wrt in wrts:
+            assert grads[wrt] == pytest.approx(derive(cell, 4, wrt=wrt).evaluate(values).value, rel=1e-12, abs=1e-15)
+        source = f.source
+        assert "def " in source and "_c0" in source and "Dummy" not in source
+    with pytest.raises(symbrnn.MissingValueError, match="cannot tell T"):
+        compile_cell(ZOO["elman"][0]()).loss({"w": 1})

@@ -1,7 +1,6 @@
 """Properties that hold for every cell: checked on random small cells with hypothesis."""
 
 import pytest
-import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import cells, values_for

@@ -10,9 +10,21 @@ import sympy as sp
 import symbrnn
 from symbrnn import Cell, derive, errors, gradients, prev, unroll
 from symbrnn.errors import (
-    AlgebraicLoopError, DuplicateNameError, ExpressionError, InvalidNameError, MissingLossError,
-    MissingUpdateError, MissingValueError, NonScalarLossError, SequenceLengthError, StepsError,
-    SymbrnnError, UnknownSymbolError, UnknownValueError, ValuesError, WrtError,
+    AlgebraicLoopError,
+    DuplicateNameError,
+    ExpressionError,
+    InvalidNameError,
+    MissingLossError,
+    MissingUpdateError,
+    MissingValueError,
+    NonScalarLossError,
+    SequenceLengthError,
+    StepsError,
+    SymbrnnError,
+    UnknownSymbolError,
+    UnknownValueError,
+    ValuesError,
+    WrtError,
 )
 
 S = sp.Symbol
