@@ -137,6 +137,7 @@ class Cell:
         self.name = str(name)
         self._graph = nx.DiGraph(name=self.name)
         self._from_graph = False  # changes the advice for an unknown symbol
+        self.version = 0  # bumped by every change, so compiled kernels know when to rebuild
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(self.names(k))} {k}" for k in KINDS if self.names(k))
@@ -182,6 +183,7 @@ class Cell:
             )
         sym = self._declare(name, STATE)
         self._graph.nodes[name][INIT] = param(init_expr.name) if self._is_param(init_expr) else init_expr
+        self.version += 1
         return sym
 
     def node(self, name: str, expr) -> Now:
@@ -374,6 +376,7 @@ class Cell:
         self._check_new_name(name, kind)
         sym = param(name) if kind == PARAM else now(name)
         self._graph.add_node(name, **{KIND: kind, SYMBOL: sym})
+        self.version += 1
         return sym
 
     def _check_new_name(self, name, kind: str | None = None) -> None:
@@ -483,6 +486,7 @@ class Cell:
         self._check_loops(trial)  # before changing anything: a rejected expression leaves the cell as it was
         self._graph.nodes[name][EXPR] = e
         self._graph.add_edges_from(edges)
+        self.version += 1
 
     def _require_loss(self) -> None:
         if not self.names(LOSS):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import weakref
 
 import mpmath
 import numpy
@@ -28,10 +29,11 @@ import sympy as sp
 
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
+from .partials import CellPartials
 from .symbols import now, param, prev
 from .values import Values
 
-__all__ = ["MODULES", "StepKernels", "identifiers"]
+__all__ = ["MODULES", "StepKernels", "identifiers", "kernels_for"]
 
 # names the generated code may call: a quantity with one of these names is renamed
 _RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
@@ -69,12 +71,25 @@ def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:
     return ids
 
 
+_KERNELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def kernels_for(cell: Cell) -> StepKernels:
+    """The step kernels of ``cell``, compiled once and reused until the cell changes."""
+    cached = _KERNELS.get(cell)
+    if cached is None or cached.version != cell.version:
+        cached = StepKernels(cell)
+        _KERNELS[cell] = cached
+    return cached
+
+
 class StepKernels:
     """The numeric step kernels of one cell (forward values, and term templates on demand)."""
 
     def __init__(self, cell: Cell):
         cell.validate()
-        self.cell = cell
+        self.cell, self.version = cell, cell.version
+        self.partials = CellPartials(cell)
         self.order = cell._step_order()
         self.states = tuple(n for n in self.order if cell.kind(n) == STATE)
         self.data = cell.names(INPUT) + cell.names(TARGET)

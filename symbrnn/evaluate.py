@@ -17,14 +17,13 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from functools import reduce
 from operator import mul
 
 import sympy as sp
 
 from .cell import Cell
-from .compile import StepKernels
+from .compile import kernels_for
 from .derive import TotalDerivative
 from .numeric import loss_and_gradients
 from .symbols import step
@@ -32,24 +31,6 @@ from .terms import Term, TermIndex
 from .values import Values, resolve_values
 
 __all__ = ["Evaluation", "evaluate", "gradients"]
-
-_KERNELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def kernels_for(cell: Cell) -> StepKernels:
-    """The step kernels of ``cell``, compiled once and reused while the cell is unchanged."""
-    key = _signature(cell)
-    cached = _KERNELS.get(cell)
-    if cached is None or cached[0] != key:
-        cached = (key, StepKernels(cell))
-        _KERNELS[cell] = cached
-    return cached[1]
-
-
-def _signature(cell: Cell) -> tuple:
-    g = cell._graph
-    return tuple((n, tuple(sorted((k, str(v)) for k, v in d.items()))) for n, d in g.nodes(data=True))
-
 
 class Evaluation(TermIndex):
     """A derivation with numbers: every term's ``value``, the forward values, the loss.

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from . import errors
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
+from .compile import kernels_for
 from .partials import CellPartials
 from .symbols import Now
 from .unroll import check_steps
@@ -54,8 +55,6 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     -------
     (float, dict)
     """
-    from .evaluate import kernels_for
-
     T = check_steps(T)
     cell.validate()
     if mode not in ("forward", "reverse"):
@@ -67,9 +66,9 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     for w in wrt:
         if w not in params and w not in {f"{s}_0" for s in states}:
             raise errors.WrtError(f"wrt={w}: not a param or an initial state of cell {cell.name!r}")
-    P = CellPartials(cell)
     levels = states + (cell.loss_name,)
     kernels = kernels_for(cell)
+    P = kernels.partials
     kernels.use_templates(_templates(P, levels, [cell.symbol(p) for p in params]))
     forward = kernels.forward(vals)
     loss = sum(forward[cell.loss_name][1:])
@@ -146,12 +145,10 @@ class CompiledCell:
     """
 
     def __init__(self, cell: Cell):
-        from .evaluate import kernels_for
-
         cell.validate()
         self.cell = cell
         self._kernels = kernels_for(cell)
-        P = CellPartials(cell)
+        P = self._kernels.partials
         states = tuple(n for n in cell._step_order() if cell.kind(n) == STATE)
         levels = states + (cell.loss_name,)
         self._kernels.use_templates(_templates(P, levels, [cell.symbol(p) for p in cell.names(PARAM)]))

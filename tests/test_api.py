@@ -195,3 +195,19 @@ def test_compiled_cell_gives_the_engine_numbers_and_readable_source():
         assert "def " in source and "_c0" in source and "Dummy" not in source
     with pytest.raises(symbrnn.MissingValueError, match="cannot tell T"):
         compile_cell(ZOO["elman"][0]()).loss({"w": 1})
+
+
+def test_kernels_are_rebuilt_when_the_cell_changes():
+    cell = Cell("grow")
+    x = cell.input("x")
+    w = cell.param("w")
+    h = cell.state("h", init=0)
+    cell.update(h, sp.tanh(w * x + h.prev))
+    cell.loss(h**2)
+    values = {"w": 0.5, "x": [1.0, -0.5]}
+    before = gradients(cell, 2, values)
+    v = cell.param("v")  # a new param, used only by a new node: stale kernels would not know it
+    cell.node("extra", v * x)
+    assert gradients(cell, 2, {**values, "v": 2.0})["w"] == before["w"]
+    report = symbrnn.testing.check_gradients(cell, 2, {**values, "v": 2.0})
+    assert report.ok and report["v"].engine == 0.0
