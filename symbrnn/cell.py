@@ -20,6 +20,15 @@ L_t
 (True, False)
 >>> cell.graph.nodes["a"]["expr"]
 U*h_{t-1} + b + w*x_t
+>>> print(cell)
+cell 'elman'
+  inputs: x
+  targets: y
+  params: w, U, V, b, c
+  a_t = U*h_{t-1} + b + w*x_t
+  h_t = tanh(a_t)   (h_0 = 0)
+  yhat_t = V*h_t + c
+  L_t = (-y_t + yhat_t)**2/2
 """
 
 from __future__ import annotations
@@ -142,6 +151,21 @@ class Cell:
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(self.names(k))} {k}" for k in KINDS if self.names(k))
         return f"Cell({self.name!r}: {counts})"
+
+    def __str__(self) -> str:
+        """The cell's equations, one per computed quantity, in step order."""
+        lines = [f"cell {self.name!r}"]
+        for kind in (INPUT, TARGET, PARAM):
+            if self.names(kind):
+                lines.append(f"  {kind}s: {', '.join(self.names(kind))}")
+        for n in self._step_order():
+            e = self.expr(n)
+            if e is None:
+                lines.append(f"  {n}_t = ?   (no update yet)")
+                continue
+            note = f"   ({n}_0 = {self.init(n)})" if self.kind(n) == STATE else ""
+            lines.append(f"  {n}_t = {e}{note}")
+        return "\n".join(lines)
 
     # ---------------------------------------------------------------- declaring
     def input(self, name: str) -> Now:

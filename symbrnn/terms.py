@@ -127,7 +127,18 @@ class TermIndex:
 
     def contribution(self, t: int) -> Term:
         """Step t's share Σ_v δv_t · ∂v_t/∂θ of the result (reverse mode)."""
-        return self.select("contribution", t=t)[0]
+        found = self.select("contribution", t=t)
+        if not found:
+            raise KeyError(f"no contribution term at step {t} in this {self.mode}-mode derivation")
+        return found[0]
+
+    def __str__(self) -> str:
+        width = max(len(term.kind) for term in self.terms)
+        lines = []
+        for term in self.terms:
+            text = f"{term.kind:>{width}}  {term.symbol} = {term.expr}"
+            lines.append(text if term.value is None else f"{text} = {term.value!r}")
+        return "\n".join(lines)
 
     @property
     def result(self) -> Term:

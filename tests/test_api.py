@@ -211,3 +211,14 @@ def test_kernels_are_rebuilt_when_the_cell_changes():
     assert gradients(cell, 2, {**values, "v": 2.0})["w"] == before["w"]
     report = symbrnn.testing.check_gradients(cell, 2, {**values, "v": 2.0})
     assert report.ok and report["v"].engine == 0.0
+
+
+def test_str_lists_every_term_in_order_with_its_number():
+    cell, values = ZOO["elman"][0](), ZOO["elman"][1](2)
+    d = derive(cell, 2, wrt="U", mode="reverse")
+    text = str(d.evaluate(values)).splitlines()
+    assert len(text) == len(d.terms)
+    assert text[-1].split() == ["result", "dL/dU", "=", "dL/dU[1]", "+", "dL/dU[2]", "=", text[-1].split()[-1]]
+    assert any(line.split()[:3] == ["delta", "δh_1", "="] for line in text)
+    with pytest.raises(KeyError, match="no contribution term at step 1 in this forward-mode derivation"):
+        derive(cell, 2, wrt="U").contribution(1)
