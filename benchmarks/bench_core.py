@@ -89,12 +89,12 @@ def main(argv=None) -> int:
     print("| T | naive: ops | naive: time | symbrnn: ops | symbrnn: time |")
     print("|---|---|---|---|---|")
     for T in ((4, 8, 16) if args.quick else (4, 8, 16, 32)):
-        def naive():
+        def naive(T=T):
             u = unroll(cell, T)
             return sp.diff(u.expanded(u.loss), U)
         t_naive = median_time(naive, 1)
         ops_naive = sp.count_ops(naive())
-        t_ours = median_time(lambda: derive(cell, T, wrt=U).terms, repeat)
+        t_ours = median_time(lambda T=T: derive(cell, T, wrt=U).terms, repeat)
         print(f"| {T} | {ops_naive:,} | {t_naive:.3f} s | {count(derive(cell, T, wrt=U)):,} | {t_ours:.4f} s |")
 
     print("\n## 2. Building every labelled term of dL/dU (symbolic, linear in T)\n")
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|")
     for T in (10, 100, 1000):
         for mode in ("forward", "reverse"):
-            t = median_time(lambda: derive(cell, T, wrt=U, mode=mode).terms, 1 if T == 1000 else repeat)
+            t = median_time(lambda T=T, mode=mode: derive(cell, T, wrt=U, mode=mode).terms, 1 if T == 1000 else repeat)
             d = derive(cell, T, wrt=U, mode=mode)
             print(f"| {T} | {mode} | {len(d.terms):,} | {count(d):,} | {t:.3f} s |")
 
@@ -116,9 +116,9 @@ def main(argv=None) -> int:
     loss_and_gradients(cell, 3, values_for(3))  # compile once, outside the timings
     for T in ((100, 1000) if args.quick else (100, 1000, 10000)):
         v = values_for(T)
-        t_rev = median_time(lambda: loss_and_gradients(cell, T, v), repeat)
-        t_fwd = median_time(lambda: loss_and_gradients(cell, T, v, mode="forward"), repeat)
-        t_hand = median_time(lambda: hand_bptt(v), repeat)
+        t_rev = median_time(lambda T=T, v=v: loss_and_gradients(cell, T, v), repeat)
+        t_fwd = median_time(lambda T=T, v=v: loss_and_gradients(cell, T, v, mode="forward"), repeat)
+        t_hand = median_time(lambda v=v: hand_bptt(v), repeat)
         ours, hand = loss_and_gradients(cell, T, v)[1], hand_bptt(v)[1]
         diff = max(abs(ours[k] - hand[k]) for k in hand)
         assert diff < 1e-12 * max(1.0, max(abs(g) for g in hand.values())), diff
