@@ -26,13 +26,14 @@ L_t
 {'w': -0.1261, 'U': -0.077, 'V': -0.3359, 'b': -0.1621, 'c': -0.4913}
 """
 
-from . import cells, errors, testing
+from . import cells, errors, spec, testing
 from .cell import Cell
 from .derive import TotalDerivative, derive
 from .errors import (
     AlgebraicLoopError,
     CellError,
     DuplicateNameError,
+    EquationError,
     ExpressionError,
     GradientCheckError,
     InvalidNameError,
@@ -41,6 +42,7 @@ from .errors import (
     MissingValueError,
     NonScalarLossError,
     SequenceLengthError,
+    SpecError,
     StepsError,
     SymbrnnError,
     UnknownSymbolError,
@@ -63,6 +65,7 @@ __all__ = [
     "CellError",
     "CompiledCell",
     "DuplicateNameError",
+    "EquationError",
     "Evaluation",
     "ExpressionError",
     "GradientCheckError",
@@ -72,6 +75,7 @@ __all__ = [
     "MissingValueError",
     "NonScalarLossError",
     "SequenceLengthError",
+    "SpecError",
     "StepsError",
     "SymbrnnError",
     "Term",
@@ -88,6 +92,7 @@ __all__ = [
     "gradients",
     "prev",
     "sigmoid",
+    "spec",
     "tanh",
     "testing",
     "unroll",

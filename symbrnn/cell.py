@@ -456,6 +456,8 @@ class Cell:
     def _normalise(self, expr, where: str) -> sp.Expr:
         """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
         e = as_expr(expr, where)
+        if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise errors.ExpressionError(f"{where} is infinite or undefined ({e}): it divides by zero; check it")
         undefined = sorted(e.atoms(AppliedUndef), key=sp.default_sort_key)
         if undefined:
             f = undefined[0].func.__name__

@@ -11,6 +11,7 @@ __all__ = [
     "AlgebraicLoopError",
     "CellError",
     "DuplicateNameError",
+    "EquationError",
     "ExpressionError",
     "GradientCheckError",
     "InvalidNameError",
@@ -19,6 +20,7 @@ __all__ = [
     "MissingValueError",
     "NonScalarLossError",
     "SequenceLengthError",
+    "SpecError",
     "StepsError",
     "SymbrnnError",
     "UnknownSymbolError",
@@ -94,3 +96,11 @@ class SequenceLengthError(ValuesError):
 
 class GradientCheckError(SymbrnnError):
     """The engine's gradient disagrees with finite differences."""
+
+
+class SpecError(SymbrnnError):
+    """A cell file or values file cannot be used; the message starts with the file (and key)."""
+
+
+class EquationError(SpecError):
+    """Equation text is not allowed or does not parse."""

@@ -70,7 +70,8 @@ class Evaluation(TermIndex):
         rows = []
         for t in range(1, self.T + 1):
             row = {"t": t}
-            for name in self.cell.names():
+            data = self.cell.names("input") + self.cell.names("target")
+            for name in data + self.cell.order():
                 key = step(name, t).name
                 if key in self.forward:
                     row[name] = self.forward[key]

@@ -367,7 +367,8 @@ def test_bad_values_keys(make, exc, msg):
 # ---------------------------------------------------------------------------- 14: hierarchy
 PARENTS = {"SymbrnnError": ValueError, "CellError": SymbrnnError, "StepsError": SymbrnnError,
            "WrtError": SymbrnnError, "ValuesError": SymbrnnError, "GradientCheckError": SymbrnnError,
-           "MissingValueError": ValuesError, "UnknownValueError": ValuesError, "SequenceLengthError": ValuesError}
+           "MissingValueError": ValuesError, "UnknownValueError": ValuesError, "SequenceLengthError": ValuesError,
+           "SpecError": SymbrnnError, "EquationError": errors.SpecError}
 
 
 @pytest.mark.parametrize("name", errors.__all__)
@@ -397,3 +398,12 @@ def test_a_list_loss_is_not_a_scalar():
 def test_a_state_named_as_wrt_text_gets_the_initial_state_hint():
     with pytest.raises(WrtError, match=r"'h' is a state .* for its initial value use wrt='h_0'"):
         derive(elman_like(), 3, "h")
+
+
+@pytest.mark.parametrize(
+    "expr", [lambda w: 1 / (w - w), lambda w: w * sp.zoo, lambda w: w + sp.oo, lambda w: sp.nan * w]
+)
+def test_infinite_or_undefined_expressions_are_refused(expr):
+    cell = elman_like(update=False, loss=False)
+    with pytest.raises(ExpressionError, match=r"node 'z' is infinite or undefined .* divides by zero"):
+        cell.node("z", expr(cell.symbol("w")))

@@ -1,0 +1,5 @@
+"""python -m symbrnn: the command line."""
+
+from .cli import run
+
+run()

@@ -1,0 +1,240 @@
+"""The ``symbrnn`` command line: built-in cells or cell files, derivations and their numbers.
+
+Every command has ``--help`` with an example. Bad input prints one line on
+stderr and exits with status 2; ``check-grad`` exits with 1 when the engine and
+finite differences disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import errors
+from .cells import BUILTIN
+from .derive import MODES, derive
+from .numeric import loss_and_gradients
+from .spec import load_cell, load_values
+from .testing import check_gradients
+from .values import resolve_values
+
+__all__ = ["main"]
+
+PROG = "symbrnn"
+MAX_EXPANDED_STEPS = 6  # the fully expanded closed form grows fast with T
+
+
+def _cell(ref: str):
+    if ref in BUILTIN:
+        return BUILTIN[ref][0]()
+    if ref.endswith(".toml") or Path(ref).exists():
+        return load_cell(ref)
+    known = ", ".join(sorted(BUILTIN))
+    raise errors.SpecError(f"unknown cell {ref!r}: use a built-in cell ({known}) or the path of a cell file (.toml)")
+
+
+def _steps(args, values: dict | None, cell) -> int:
+    if args.steps is not None:
+        return args.steps
+    for n in cell.names("input") + cell.names("target"):
+        if values is not None and isinstance(values.get(n), list):
+            return len(values[n])
+    raise errors.SpecError("give --steps T (it defaults to the length of the sequences in the values file)")
+
+
+def _values(path: str, cell, T: int) -> dict:
+    values = load_values(path)
+    try:
+        resolve_values(cell, T, values)
+    except errors.ValuesError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+    return values
+
+
+def _fmt(x: float, digits: int) -> str:
+    return f"{x + 0.0:.{digits}g}"
+
+
+# ------------------------------------------------------------------ commands
+def cmd_cells(args, out) -> int:
+    width = max(map(len, BUILTIN))
+    for name in sorted(BUILTIN):
+        out.write(f"{name:<{width}}  {BUILTIN[name][1]}\n")
+    return 0
+
+
+def cmd_show(args, out) -> int:
+    cell = _cell(args.cell)
+    cell.validate()
+    out.write(str(cell) + "\n")
+    out.write("graph edges (delay: the previous step's value):\n")
+    for u, v, data in sorted(cell.graph.edges(data=True)):
+        lag = "delay" if data["delay"] else ("same step + delay" if len(data["lags"]) == 2 else "same step")
+        out.write(f"  {u} -> {v}   ({lag})\n")
+    return 0
+
+
+def cmd_derive(args, out) -> int:
+    cell = _cell(args.cell)
+    d = derive(cell, args.steps, wrt=args.wrt, mode=args.mode)
+    if args.form == "expanded":
+        if args.steps > MAX_EXPANDED_STEPS:
+            raise errors.SpecError(
+                f"--form expanded grows fast with T: use --steps {MAX_EXPANDED_STEPS} or fewer, or --form terms"
+            )
+        out.write(f"d{d.of}/d{d.wrt} = {d.expand()}\n")
+        return 0
+    out.write(f"# d{d.of}/d{d.wrt} of cell {cell.name!r}, T = {d.T}, {d.mode} mode: every term, in evaluation order\n")
+    out.write(str(d) + "\n")
+    return 0
+
+
+def cmd_eval(args, out) -> int:
+    cell = _cell(args.cell)
+    values = load_values(args.values)
+    T = _steps(args, values, cell)
+    values = _values(args.values, cell, T)
+    wrts = args.wrt or list(cell.names("param"))
+    evaluations = [derive(cell, T, wrt=w, mode=args.mode).evaluate(values) for w in wrts]
+    loss, grads = loss_and_gradients(cell, T, values, wrt=wrts, mode=args.mode)
+    if args.json:
+        doc = {
+            "cell": cell.name, "T": T, "mode": args.mode, "loss": loss,
+            "forward": evaluations[0].forward,
+            "gradients": grads,
+            "terms": {
+                str(ev.derivative.wrt): [
+                    {"kind": t.kind, "quantity": t.quantity, "t": t.t, "symbol": str(t.symbol),
+                     "expr": str(t.expr), "value": t.value}
+                    for t in ev.terms
+                ]
+                for ev in evaluations
+            },
+        }
+        out.write(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        return 0
+    digits = args.digits
+    out.write(f"# cell {cell.name!r}, T = {T}, {args.mode} mode\n")
+    out.write("forward values:\n")
+    for row in evaluations[0].forward_table():
+        t = row.pop("t")
+        out.write(f"  t={t}  " + "  ".join(f"{k}={_fmt(v, digits)}" for k, v in row.items()) + "\n")
+    out.write(f"loss L = {_fmt(loss, digits)}\n")
+    for ev in evaluations:
+        out.write(f"\nterms of d{ev.derivative.of}/d{ev.derivative.wrt}:\n")
+        for t in ev.terms:
+            out.write(f"  {t.kind:>12}  {t.symbol} = {t.expr} = {_fmt(t.value, digits)}\n")
+    out.write("\ngradients:\n")
+    for w, g in grads.items():
+        out.write(f"  dL/d{w} = {_fmt(g, digits)}\n")
+    return 0
+
+
+def cmd_check_grad(args, out) -> int:
+    cell = _cell(args.cell)
+    values = load_values(args.values)
+    T = _steps(args, values, cell)
+    values = _values(args.values, cell, T)
+    report = check_gradients(cell, T, values, mode=args.mode)
+    out.write(str(report) + "\n")
+    out.write("ok: the engine agrees with 50-digit finite differences\n" if report.ok
+              else "MISMATCH: the engine disagrees with finite differences\n")
+    return 0 if report.ok else 1
+
+
+# -------------------------------------------------------------------- parser
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} must be at least 1")
+    return n
+
+
+def _digits(text: str) -> int:
+    n = _positive(text)
+    if n > 17:
+        raise argparse.ArgumentTypeError("at most 17 significant digits (use --json for full precision)")
+    return n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Symbolic BPTT: derive the gradients of a recurrent cell term by term, with numbers.",
+        epilog="example: symbrnn derive elman --steps 3 --wrt U",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    cell_help = "a built-in cell (see 'symbrnn cells') or the path of a cell file (.toml)"
+
+    c = sub.add_parser("cells", help="list the built-in cells", epilog="example: symbrnn cells")
+    c.set_defaults(run=cmd_cells)
+
+    c = sub.add_parser("show", help="a cell's equations and graph", epilog="example: symbrnn show elman")
+    c.add_argument("cell", metavar="CELL", help=cell_help)
+    c.set_defaults(run=cmd_show)
+
+    c = sub.add_parser("derive", help="the derivation of dL/dθ, every term labelled",
+                       epilog="example: symbrnn derive elman --steps 3 --wrt U --mode reverse")
+    c.add_argument("cell", metavar="CELL", help=cell_help)
+    c.add_argument("--steps", "-T", type=_positive, required=True, metavar="T", help="number of steps")
+    c.add_argument("--wrt", required=True, metavar="PARAM", help="a param, or an initial state such as h_0")
+    c.add_argument("--mode", choices=MODES, default="forward", help="forward: explicit + implicit; reverse: deltas")
+    c.add_argument("--form", choices=("terms", "expanded"), default="terms",
+                   help="terms: every named term (default); expanded: the closed form (small T)")
+    c.set_defaults(run=cmd_derive)
+
+    for name, run, text, example in (
+        ("eval", cmd_eval, "the numbers: loss, forward values, every term, gradients",
+         "symbrnn eval elman --values values.toml --json"),
+        ("check-grad", cmd_check_grad, "the engine against 50-digit finite differences (exit 1 if they disagree)",
+         "symbrnn check-grad elman --values values.toml"),
+    ):
+        c = sub.add_parser(name, help=text, epilog=f"example: {example}")
+        c.add_argument("cell", metavar="CELL", help=cell_help)
+        c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
+        c.add_argument("--steps", "-T", type=_positive, metavar="T",
+                       help="number of steps (default: the length of the sequences in the values file)")
+        c.add_argument("--mode", choices=MODES, default="reverse" if name == "check-grad" else "forward")
+        if name == "eval":
+            c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
+            c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
+            c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
+        c.set_defaults(run=run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args, sys.stdout)
+    except errors.SymbrnnError as exc:
+        message = " ".join(str(exc).split())  # one line
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:  # console-script entry point
+    try:
+        code = main()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

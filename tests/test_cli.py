@@ -1,0 +1,156 @@
+"""The command line, run in a real subprocess: every command, exit codes, reference numbers."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import load_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+CELLS = ROOT / "examples" / "cells"
+VALUES = CELLS / "seed002_values.toml"
+
+
+def symbrnn(*args, cwd=None, seed="0"):
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    return subprocess.run([sys.executable, "-m", "symbrnn", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+def test_cells_lists_the_builtins():
+    r = symbrnn("cells")
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith("elman  scalar Elman RNN (seed 002)")
+
+
+@pytest.mark.parametrize("cell", ["elman", str(CELLS / "elman.toml")])
+def test_show_prints_equations_and_graph(cell):
+    r = symbrnn("show", cell)
+    assert r.returncode == 0, r.stderr
+    assert "  h_t = tanh(a_t)   (h_0 = 0)" in r.stdout
+    assert "  h -> a   (delay)" in r.stdout and "  h -> yhat   (same step)" in r.stdout
+
+
+@pytest.mark.parametrize("mode, line", [
+    ("forward", "total  dh_3/dU = ∂h_3/∂U + ∂h_3/∂h_2*dh_2/dU"),
+    ("reverse", "delta  δh_2 = ∂L_2/∂h_2 + ∂h_3/∂h_2*δh_3"),
+])
+def test_derive_prints_every_term(mode, line):
+    r = symbrnn("derive", "elman", "--steps", 3, "--wrt", "U", "--mode", mode)
+    assert r.returncode == 0, r.stderr
+    assert line in [ln.strip() for ln in r.stdout.splitlines()]
+    assert r.stdout.splitlines()[-1].split()[:2] == ["result", "dL/dU"]
+
+
+def test_derive_expanded_is_refused_for_large_T():
+    r = symbrnn("derive", "elman", "--steps", 40, "--wrt", "U", "--form", "expanded")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "--form expanded grows fast" in r.stderr
+    small = symbrnn("derive", "elman", "--steps", 1, "--wrt", "U", "--form", "expanded")
+    assert small.returncode == 0 and small.stdout.startswith("dL/dU = ")
+
+
+@pytest.mark.parametrize("cell", ["elman", str(CELLS / "elman.toml")])
+def test_eval_json_gives_the_seed002_reference_numbers(cell):
+    ref = load_reference("seed002_elman.json")
+    r = symbrnn("eval", cell, "--values", VALUES, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["T"] == 3
+    assert doc["loss"] == pytest.approx(ref["L_total"], abs=1e-12)
+    for name, g in ref["summed_gradients"].items():
+        assert doc["gradients"][name] == pytest.approx(g, abs=1e-12)
+    for row in ref["forward"]:
+        for q in ("a", "h", "yhat", "L"):
+            assert doc["forward"][f"{q}_{row['t']}"] == pytest.approx(row[q], abs=1e-12)
+    for t in (1, 2, 3):
+        r_t = ref["hidden_state_derivatives"][f"t={t}"]
+        by = {(term["kind"], term["quantity"], term["t"]): term["value"] for term in doc["terms"]["U"]}
+        assert by["explicit", "h", t] == pytest.approx(r_t[f"dh{t}_dU_explicit"], abs=1e-12)
+        assert by["implicit", "h", t] == pytest.approx(r_t[f"dh{t}_dU_implicit"], abs=1e-12)
+        assert by["total", "L", t] == pytest.approx(ref["per_step_gradients"][f"t={t}"]["U"], abs=1e-12)
+
+
+def test_eval_text_and_digits():
+    r = symbrnn("eval", "elman", "--values", VALUES, "--wrt", "U", "--digits", "4")
+    assert r.returncode == 0, r.stderr
+    assert "  dL/dU = -0.07697" in r.stdout
+    assert "t=1  x=1  y=0.5  a=0.7  h=0.6044  yhat=0.4022  L=0.004784" in r.stdout
+
+
+def test_check_grad_agrees_and_exits_zero():
+    r = symbrnn("check-grad", "elman", "--values", VALUES)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1].startswith("ok:")
+
+
+def test_check_grad_exits_one_on_a_mismatch(tmp_path):
+    """A wrong engine is simulated by a sitecustomize that shifts every derivative."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import symbrnn.testing as t\n"
+        "_d = t.derive\n"
+        "class _Off:\n"
+        "    def __init__(self, d): self.d = d\n"
+        "    def value(self, v): return self.d.value(v) + 1e-6\n"
+        "t.derive = lambda *a, **k: _Off(_d(*a, **k))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "symbrnn", "check-grad", "elman", "--values", str(VALUES)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert "MISMATCH" in r.stdout
+
+
+def test_steps_default_to_the_values_length_and_can_be_checked(tmp_path):
+    r = symbrnn("eval", "elman", "--values", VALUES, "--steps", 2)
+    assert r.returncode == 2
+    assert r.stderr.strip() == (f"symbrnn: error: {VALUES}: input 'x' has 3 values but T=2; give exactly one per step")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["eval", "nosuchcell", "--values", VALUES], "unknown cell 'nosuchcell': use a built-in cell (elman)"),
+    (["eval", "elman", "--values", "missing.toml"], "missing.toml: no such values file"),
+    (["derive", "elman", "--steps", 3, "--wrt", "x"], "wrt=x: 'x' is an input of cell 'elman'"),
+    (["show", "missing.toml"], "missing.toml: no such cell file"),
+])
+def test_bad_input_is_one_line_and_exit_two(args, message, tmp_path):
+    r = symbrnn(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("symbrnn: error: ")
+    assert message in r.stderr
+
+
+def test_every_command_has_help_with_an_example():
+    for command in ("cells", "show", "derive", "eval", "check-grad"):
+        r = symbrnn(command, "--help")
+        assert r.returncode == 0
+        assert f"example: symbrnn {command}" in r.stdout
+
+
+def test_output_is_identical_across_hash_seeds():
+    for args in (["derive", "elman", "--steps", 3, "--wrt", "b", "--mode", "reverse"],
+                 ["eval", str(CELLS / "gated.toml"), "--values", CELLS / "gated_values.json", "--json"],
+                 ["show", str(CELLS / "gated.toml")]):
+        a, b = symbrnn(*args, seed="1"), symbrnn(*args, seed="999")
+        assert a.returncode == 0, a.stderr
+        assert a.stdout == b.stdout
+
+
+def test_the_readme_command_lines_run():
+    import re
+    import shlex
+
+    text = (ROOT / "README.md").read_text()
+    block = [b for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S) if b.lstrip().startswith("symbrnn ")][0]
+    lines = [ln.split("  #")[0].strip() for ln in block.splitlines() if ln.strip()]
+    assert len(lines) >= 5
+    for line in lines:
+        args = shlex.split(line)
+        assert args[0] == "symbrnn"
+        r = symbrnn(*args[1:], cwd=ROOT)
+        assert r.returncode == 0, (line, r.stderr)
+        assert r.stdout
