@@ -16,7 +16,7 @@ from pathlib import Path
 from . import errors
 from .cells import BUILTIN
 from .derive import MODES, derive
-from .numeric import loss_and_gradients
+from .numeric import compile_cell, loss_and_gradients
 from .spec import load_cell, load_values
 from .testing import check_gradients
 from .values import resolve_values
@@ -100,10 +100,12 @@ def cmd_eval(args, out) -> int:
     wrts = args.wrt or list(cell.names("param"))
     evaluations = [derive(cell, T, wrt=w, mode=args.mode).evaluate(values) for w in wrts]
     loss, grads = loss_and_gradients(cell, T, values, wrt=wrts, mode=args.mode)
+    trace = compile_cell(cell).forward(values, T=T)
+    forward = {f"{n}_{t}": column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
     if args.json:
         doc = {
             "cell": cell.name, "T": T, "mode": args.mode, "loss": loss,
-            "forward": evaluations[0].forward,
+            "forward": forward,
             "gradients": grads,
             "terms": {
                 str(ev.derivative.wrt): [
@@ -119,9 +121,9 @@ def cmd_eval(args, out) -> int:
     digits = args.digits
     out.write(f"# cell {cell.name!r}, T = {T}, {args.mode} mode\n")
     out.write("forward values:\n")
-    for row in evaluations[0].forward_table():
-        t = row.pop("t")
-        out.write(f"  t={t}  " + "  ".join(f"{k}={_fmt(v, digits)}" for k, v in row.items()) + "\n")
+    for t in range(1, T + 1):
+        row = "  ".join(f"{n}={_fmt(column[t], digits)}" for n, column in trace.items())
+        out.write(f"  t={t}  {row}\n")
     out.write(f"loss L = {_fmt(loss, digits)}\n")
     for ev in evaluations:
         out.write(f"\nterms of d{ev.derivative.of}/d{ev.derivative.wrt}:\n")
@@ -221,7 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        raise
+    except Exception as exc:  # a bug in symbrnn, not bad input: say so, and keep exit 1 for check-grad's mismatch
+        if os.environ.get("SYMBRNN_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"{PROG}: internal error (please report it; set SYMBRNN_DEBUG=1 for the traceback):"
+            f" {type(exc).__name__}: {' '.join(str(exc).split())}\n"
+        )
+        return 3
 
 
 def run() -> None:  # console-script entry point

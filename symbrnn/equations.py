@@ -224,4 +224,6 @@ def parse_equation(text: str, names: dict[str, sp.Symbol], states=frozenset()) -
     expr = _Builder(names, set(states)).build(tree.body)
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise errors.EquationError("the equation divides by zero (or is infinite); check it")
+    if expr.has(sp.I):
+        raise errors.EquationError("the equation has an imaginary number (a root or log of a negative number)")
     return expr

@@ -84,10 +84,19 @@ class TermIndex:
             and (t is None or term.t == t)
         )
 
-    def _one(self, kind: str, t: int, quantity: str | None) -> Term:
+    def _quantity(self, kind: str, t: int, quantity: str | None) -> str:
         q = quantity or self._default_quantity
         if q is None:
-            raise KeyError(f"the cell has several states: say which, e.g. {kind}({t}, quantity='h')")
+            states = list(self.cell.names("state"))
+            if not states:
+                raise KeyError(f"the cell has no states: give the quantity, e.g. {kind}({t}, quantity='L')")
+            raise KeyError(
+                f"the cell has several states ({', '.join(states)}): say which, e.g. {kind}({t}, quantity={states[0]!r})"
+            )
+        return q
+
+    def _one(self, kind: str, t: int, quantity: str | None) -> Term:
+        q = self._quantity(kind, t, quantity)
         found = self.select(kind, q, t)
         if not found:
             raise KeyError(f"no {kind} term for {q} at step {t} in this {self.mode}-mode derivation")
@@ -115,7 +124,7 @@ class TermIndex:
 
     def partials(self, t: int, quantity: str | None = None) -> tuple[Term, ...]:
         """The partials ∂v_t/∂σ against each state value σ that v reads."""
-        return self.select("partial", quantity or self._default_quantity, t)
+        return self.select("partial", self._quantity("partials", t, quantity), t)
 
     def loss_gradient(self, t: int) -> Term:
         """dL_t/dθ, the gradient of the per-step loss (forward mode)."""

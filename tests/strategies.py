@@ -37,7 +37,8 @@ def cells(draw):
     for i in range(n_states):
         init = draw(st.sampled_from([0, 0.25, params[3]]))
         states.append(cell.state(f"s{i}", init=init))
-    leaves = [x, *params[:3], *(s.prev for s in states)]
+    # p3 may be both an initial state and a param used in expressions
+    leaves = [x, *params[: 4 if draw(st.booleans()) else 3], *(s.prev for s in states)]
     node = None
     if draw(st.booleans()):
         node = cell.node("m", _expr(draw, leaves, 2))
@@ -49,6 +50,9 @@ def cells(draw):
         cell.update(s, sp.tanh(body + params[i % 3] * s.prev))
     last = states[-1]
     extra = draw(st.sampled_from([0, params[0] * states[0] ** 2, params[1] * last.prev]))
+    if draw(st.booleans()):  # a node reading current states, read by the loss
+        reader = cell.node("r", _expr(draw, [x, params[2], *states], 2))
+        extra = extra + params[1] * reader
     cell.loss((last - y) ** 2 / 2 + extra)
     return cell
 

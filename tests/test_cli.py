@@ -154,3 +154,32 @@ def test_the_readme_command_lines_run():
         r = symbrnn(*args[1:], cwd=ROOT)
         assert r.returncode == 0, (line, r.stderr)
         assert r.stdout
+
+
+def test_eval_of_a_cell_without_params(tmp_path):
+    cell = tmp_path / "free.toml"
+    cell.write_text('inputs = ["x"]\n[states]\nh = { init = 0.5, update = "tanh(x + h.prev)" }\n[loss]\nL = "h**2"\n')
+    values = tmp_path / "v.json"
+    values.write_text('{"x": [0.1, -0.2]}')
+    r = symbrnn("eval", cell, "--values", values, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["gradients"] == {} and doc["forward"]["h_0"] == 0.5
+    assert doc["loss"] == pytest.approx(sum(v for k, v in doc["forward"].items() if k.startswith("L_")), rel=1e-15)
+
+
+def test_an_internal_error_exits_three_not_one(tmp_path):
+    """Exit 1 means 'gradients disagree' for check-grad; a bug must not look like that."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import symbrnn.testing as t\n"
+        "def boom(*a, **k):\n"
+        "    raise RuntimeError('simulated bug')\n"
+        "t.check_gradients = boom\n"
+        "import symbrnn.cli as c\n"
+        "c.check_gradients = boom\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "symbrnn", "check-grad", "elman", "--values", str(VALUES)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 3
+    assert r.stderr.count("\n") == 1 and "internal error" in r.stderr and "RuntimeError: simulated bug" in r.stderr

@@ -22,7 +22,6 @@ def test_derivation_size_is_linear_in_T(name, mode):
     assert per_step > 0
     # exactly affine in T: every step past the first adds the same number of operations
     assert s1000 - s100 == 900 * per_step
-    assert s1000 < 1000 * per_step + s10
 
 
 def test_unrolled_graph_is_linear_in_T():

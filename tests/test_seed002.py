@@ -56,7 +56,7 @@ def test_per_step_loss_gradients(ref, values, theta):
     for t in (1, 2, 3):
         r = ref["per_step_gradients"][f"t={t}"]
         assert ev.loss_gradient(t).value == pytest.approx(r[theta], abs=TOL)
-        # dL_t/dyhat_t: the loss's partial against h_t divided by V, checked via the forward values
+        # dL_t/dyhat_t = yhat_t - y_t, from the forward values
         assert ev.forward[f"yhat_{t}"] - ev.forward[f"y_{t}"] == pytest.approx(r["dL_dyhat"], abs=TOL)
 
 

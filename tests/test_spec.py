@@ -56,6 +56,8 @@ HOSTILE_EQUATIONS = {
     "fstring": ("f'{x}'", "an f-string is not allowed"),
     "huge-int": ("1" * 200, "has more than 20 digits"),
     "syntax": ("w * * x", "the equation does not parse"),
+    "imaginary": ("tanh(sqrt(-1)*w*x)", "the equation has an imaginary number"),
+    "zero-division": ("w/(x - x)", "division by zero in the equation"),
 }
 
 
