@@ -27,6 +27,7 @@ L_t
 """
 
 from . import cells, errors, spec, testing
+from .backward import backward_table
 from .cell import Cell
 from .derive import TotalDerivative, derive
 from .errors import (
@@ -42,6 +43,7 @@ from .errors import (
     MissingValueError,
     NonScalarLossError,
     SequenceLengthError,
+    ShapeError,
     SpecError,
     StepsError,
     SymbrnnError,
@@ -51,13 +53,16 @@ from .errors import (
     WrtError,
 )
 from .evaluate import Evaluation, gradients
-from .functions import sigmoid, tanh
+from .functions import exp, log, logsumexp, relu, sigmoid, softmax, tanh
+from .jacobians import jacobian, jacobian_values
 from .numeric import CompiledCell, compile_cell
 from .symbols import prev
+from .tensor import Tensor
 from .terms import Term
 from .unroll import Unrolled, unroll
 
 __version__ = "0.1.0"
+
 
 __all__ = [
     "AlgebraicLoopError",
@@ -75,9 +80,11 @@ __all__ = [
     "MissingValueError",
     "NonScalarLossError",
     "SequenceLengthError",
+    "ShapeError",
     "SpecError",
     "StepsError",
     "SymbrnnError",
+    "Tensor",
     "Term",
     "TotalDerivative",
     "UnknownSymbolError",
@@ -85,13 +92,21 @@ __all__ = [
     "Unrolled",
     "ValuesError",
     "WrtError",
+    "backward_table",
     "cells",
     "compile_cell",
     "derive",
     "errors",
+    "exp",
     "gradients",
+    "jacobian",
+    "jacobian_values",
+    "log",
+    "logsumexp",
     "prev",
+    "relu",
     "sigmoid",
+    "softmax",
     "spec",
     "tanh",
     "testing",

@@ -34,16 +34,36 @@ cell 'elman'
 from __future__ import annotations
 
 import keyword
-import numbers
 import re
 from collections.abc import Iterable
 
 import networkx as nx
+import numpy as np
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 from . import errors
+from .expressions import STEP_SUFFIX, as_expr, as_shape, as_value, normalise, owner, scalar_init, tensor_init
+from .kinds import (
+    COMPUTED,
+    DELAY,
+    EXPR,
+    INIT,
+    INPUT,
+    KIND,
+    KINDS,
+    LAGS,
+    LOSS,
+    NODE,
+    PARAM,
+    PER_STEP,
+    SHAPE,
+    STATE,
+    SYMBOL,
+    TARGET,
+    a,
+)
 from .symbols import Now, Prev, Step, now, param
+from .tensor import Tensor, shape_text
 
 __all__ = [
     "Cell",
@@ -57,62 +77,16 @@ __all__ = [
     "LOSS",
     "NODE",
     "PARAM",
+    "PER_STEP",
+    "SHAPE",
     "STATE",
     "SYMBOL",
     "TARGET",
+    "a",
+    "as_expr",
 ]
 
-# graph attribute keys, defined once
-KIND, EXPR, INIT, SYMBOL = "kind", "expr", "init", "symbol"
-DELAY, LAGS = "delay", "lags"
-
-# kinds of quantity
-INPUT, TARGET, PARAM, STATE, NODE, LOSS = "input", "target", "param", "state", "node", "loss"
-KINDS = (INPUT, TARGET, PARAM, STATE, NODE, LOSS)
-PER_STEP = (INPUT, TARGET, STATE, NODE, LOSS)
-_COMPUTED = (STATE, NODE, LOSS)
-
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_STEP_SUFFIX = re.compile(r"^(.+)_(\d+)$")
-
-
-def a(kind: str) -> str:
-    """``kind`` with its article: 'an input', 'a param'."""
-    return ("an " if kind[:1] in "aeiou" else "a ") + kind
-
-
-def as_expr(value, where: str, *, loss: bool = False) -> sp.Expr:
-    """Turn a number or sympy expression into a sympy ``Expr``; reject everything else.
-
-    Text is never parsed here: a string is an error. A matrix (or a list) is a
-    :class:`NonScalarLossError` where a loss is expected.
-    """
-    if isinstance(value, bool) or value is None:
-        raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {value!r}")
-    array_loss = loss and (isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) > 0)
-    if isinstance(value, sp.MatrixBase) or array_loss:
-        shape = "x".join(map(str, getattr(value, "shape", (len(value),))))
-        error = errors.NonScalarLossError if loss else errors.ExpressionError
-        raise error(
-            f"{where}: got a {shape} {'matrix' if isinstance(value, sp.MatrixBase) else 'array'} where a scalar"
-            " is needed; reduce it to a scalar (e.g. a sum of its entries)"
-        )
-    if isinstance(value, sp.Expr):
-        return value
-    if isinstance(value, numbers.Integral):
-        return sp.Integer(int(value))
-    if isinstance(value, numbers.Rational):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, numbers.Real):
-        return sp.Float(float(value))
-    if isinstance(value, str):
-        raise errors.ExpressionError(
-            f"{where}: got the text {value!r}; write the expression with the symbols the cell"
-            " returned (e.g. w*x + U*h.prev + b), text is never parsed"
-        )
-    raise errors.ExpressionError(
-        f"{where}: expected a sympy expression or a number, got {type(value).__name__}"
-    )
 
 
 class Cell:
@@ -140,6 +114,19 @@ class Cell:
     >>> cell.validate()
     >>> cell.names(STATE)
     ('h',)
+
+    A quantity declared with a ``shape`` is a :class:`~symbrnn.Tensor` of
+    component symbols, with numpy's operators (``@``, elementwise ``*``, ...):
+
+    >>> from symbrnn import tanh
+    >>> vec = Cell("vec")
+    >>> x, W = vec.input("x", shape=2), vec.param("W", shape=(3, 2))
+    >>> h = vec.state("h", shape=3)
+    >>> vec.update(h, tanh(W @ x) * h.prev)
+    >>> vec.loss(h.sum())
+    L_t
+    >>> vec.shape("h"), vec.expr("h")[2]
+    ((3,), h[2]_{t-1}*tanh(W[2,0]*x[0]_t + W[2,1]*x[1]_t))
     """
 
     def __init__(self, name: str = "cell"):
@@ -147,6 +134,8 @@ class Cell:
         self._graph = nx.DiGraph(name=self.name)
         self._from_graph = False  # changes the advice for an unknown symbol
         self.version = 0  # bumped by every change, so compiled kernels know when to rebuild
+        #: for the scalar cell of a shaped cell's components (see symbrnn.lower), the shaped cell
+        self.origin: Cell | None = None
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(self.names(k))} {k}" for k in KINDS if self.names(k))
@@ -157,75 +146,94 @@ class Cell:
         lines = [f"cell {self.name!r}"]
         for kind in (INPUT, TARGET, PARAM):
             if self.names(kind):
-                lines.append(f"  {kind}s: {', '.join(self.names(kind))}")
+                lines.append(f"  {kind}s: {', '.join(self._with_shape(n) for n in self.names(kind))}")
         for n in self._step_order():
             e = self.expr(n)
             if e is None:
                 lines.append(f"  {n}_t = ?   (no update yet)")
                 continue
-            note = f"   ({n}_0 = {self.init(n)})" if self.kind(n) == STATE else ""
-            lines.append(f"  {n}_t = {e}{note}")
+            init = self.init(n) if self.kind(n) == STATE else None
+            init = init.name if isinstance(init, Tensor) and init.name else init  # a param: its name
+            note = f"   ({n}_0 = {init})" if self.kind(n) == STATE else ""
+            lines.append(f"  {self._with_shape(n, '_t')} = {e}{note}")
         return "\n".join(lines)
 
+    def _with_shape(self, name: str, suffix: str = "") -> str:
+        shape = self.shape(name)
+        return f"{name}{suffix}" + (f" {shape_text(shape)}" if shape else "")
+
     # ---------------------------------------------------------------- declaring
-    def input(self, name: str) -> Now:
-        """Declare per-step input data ``x_t``."""
-        return self._declare(name, INPUT)
+    def input(self, name: str, shape=None) -> Now | Tensor:
+        """Declare per-step input data ``x_t`` (a scalar, or a Tensor if ``shape`` is given)."""
+        return self._declare(name, INPUT, as_shape(shape, name))
 
-    def target(self, name: str) -> Now:
+    def target(self, name: str, shape=None) -> Now | Tensor:
         """Declare a per-step target ``y_t`` (data the loss compares against)."""
-        return self._declare(name, TARGET)
+        return self._declare(name, TARGET, as_shape(shape, name))
 
-    def param(self, name: str) -> sp.Symbol:
-        """Declare a parameter, shared across all steps."""
-        return self._declare(name, PARAM)
+    def param(self, name: str, shape=None) -> sp.Symbol | Tensor:
+        """Declare a parameter, shared across all steps.
 
-    def params(self, names: str | Iterable[str]) -> tuple[sp.Symbol, ...]:
-        """Declare several parameters: ``cell.params("w U V b c")``."""
+        Parameters
+        ----------
+        name : str
+        shape : int or tuple of int, optional
+            ``3`` for a vector, ``(3, 2)`` for a matrix: the param is then a
+            :class:`~symbrnn.tensor.Tensor` of component symbols ``W[0,0]`` ....
+
+        Examples
+        --------
+        >>> cell = Cell()
+        >>> W = cell.param("W", shape=(2, 2))
+        >>> W.shape, W[1, 0], cell.shape("W")
+        ((2, 2), W[1,0], (2, 2))
+        """
+        return self._declare(name, PARAM, as_shape(shape, name))
+
+    def params(self, names: str | Iterable[str], shape=None) -> tuple[sp.Symbol, ...]:
+        """Declare several parameters (of one shape): ``cell.params("w U V b c")``."""
         if isinstance(names, str):
             names = names.replace(",", " ").split()
-        return tuple(self.param(n) for n in names)
+        return tuple(self.param(n, shape=shape) for n in names)
 
-    def state(self, name: str, init=0) -> Now:
+    def state(self, name: str, init=0, shape=None) -> Now | Tensor:
         """Declare a recurrent state; ``h.prev`` is its value at the previous step.
 
         Parameters
         ----------
         name : str
             The state's name.
-        init : number or param symbol
-            The initial state h_0: a number, or a param of this cell (then the
+        init : number, array or param
+            The initial state h_0: a number (every component), an array of
+            numbers of the state's shape, or a param of this cell (then the
             gradient with respect to that param includes the initial state).
+        shape : int or tuple of int, optional
+            The state's shape (a scalar if not given).
         """
-        init_expr = as_expr(init, f"initial value of state {name!r}")
-        if init_expr.is_Number and not init_expr.is_finite:
-            raise errors.ExpressionError(f"initial value of state {name!r} is {init_expr}; give a finite number")
-        if not (init_expr.is_Number or self._is_param(init_expr)):
-            raise errors.ExpressionError(
-                f"initial value of state {name!r} must be a number or a param of cell"
-                f" {self.name!r}, got {init_expr}; declare it first with cell.param(...)"
-            )
-        sym = self._declare(name, STATE)
-        self._graph.nodes[name][INIT] = param(init_expr.name) if self._is_param(init_expr) else init_expr
+        shape = as_shape(shape, name)
+        init_value = tensor_init(self, name, init, shape) if shape else scalar_init(self, name, init)
+        sym = self._declare(name, STATE, shape)
+        self._graph.nodes[name][INIT] = init_value
         self.version += 1
         return sym
 
-    def node(self, name: str, expr) -> Now:
-        """Declare an intermediate quantity computed at each step from ``expr``."""
+    def node(self, name: str, expr) -> Now | Tensor:
+        """Declare an intermediate quantity computed at each step from ``expr`` (a scalar or a Tensor)."""
         self._check_new_name(name)
-        e = as_expr(expr, f"node {name!r}")
-        if any(s.name == name for s in e.free_symbols):
+        where = f"node {name!r}"
+        e = as_value(expr, where)
+        if any(owner(s.name) == name for s in e.free_symbols):
             raise errors.AlgebraicLoopError(
                 f"algebraic loop in cell {self.name!r}: {name} -> {name} at the same step;"
                 " break it by using a state's previous value (h.prev) somewhere on the loop"
             )
-        e = self._normalise(e, f"node {name!r}")
-        sym = self._declare(name, NODE)
+        e = self._normalise(e, where)
+        sym = self._declare(name, NODE, e.shape if isinstance(e, Tensor) else ())
         self._set_expr(name, e)
         return sym
 
     def update(self, state, expr) -> None:
-        """Give the state ``state`` its update: h_t = ``expr``."""
+        """Give the state ``state`` its update: h_t = ``expr`` (of the state's shape)."""
         name = self._name_of(state)
         if self._kind(name) != STATE:
             raise errors.ExpressionError(
@@ -236,7 +244,17 @@ class Cell:
             raise errors.DuplicateNameError(
                 f"state {name!r} already has an update; give each state exactly one update"
             )
-        self._set_expr(name, self._normalise(expr, f"update of state {name!r}"))
+        where = f"update of state {name!r}"
+        e = self._normalise(as_value(expr, where), where)
+        shape, got = self.shape(name), (e.shape if isinstance(e, Tensor) else ())
+        if got != shape:
+            if got:
+                raise errors.ShapeError(
+                    f"{where}: state {name!r} has shape {shape_text(shape)} but the expression has shape"
+                    f" {shape_text(got)}"
+                )
+            e = Tensor(np.full(shape, e, dtype=object))  # a scalar broadcasts to every component
+        self._set_expr(name, e)
 
     def loss(self, expr, name: str = "L") -> Now:
         """Declare the per-step loss L_t; the total loss is L = Σ_t L_t."""
@@ -272,18 +290,28 @@ class Cell:
         """The kind of quantity ``name``."""
         return self._kind(name)
 
-    def symbol(self, name: str) -> sp.Symbol:
-        """The symbol of quantity ``name`` (generic-time for per-step quantities)."""
+    def symbol(self, name: str) -> sp.Symbol | Tensor:
+        """The symbol of quantity ``name`` (generic-time for per-step quantities; a Tensor if shaped)."""
         self._kind(name)
         return self._graph.nodes[name][SYMBOL]
 
-    def expr(self, name: str) -> sp.Expr | None:
+    def shape(self, name: str) -> tuple[int, ...]:
+        """The shape of quantity ``name``: ``()`` for a scalar, ``(3,)`` for a vector, ...."""
+        self._kind(name)
+        return self._graph.nodes[name][SHAPE]
+
+    @property
+    def shaped(self) -> bool:
+        """True if any quantity is a vector or matrix (the engine then works on its components)."""
+        return any(shape for _, shape in self._graph.nodes(data=SHAPE))
+
+    def expr(self, name: str) -> sp.Expr | Tensor | None:
         """The expression of a computed quantity (a state's update), else None."""
         self._kind(name)
         return self._graph.nodes[name].get(EXPR)
 
-    def init(self, name: str) -> sp.Expr:
-        """The initial value of state ``name``: a number or a param symbol."""
+    def init(self, name: str) -> sp.Expr | Tensor:
+        """The initial value of state ``name``: a number, a param symbol, or for a shaped state a Tensor."""
         if self._kind(name) != STATE:
             raise errors.ExpressionError(f"{name!r} is a {self._kind(name)}, not a state")
         return self._graph.nodes[name][INIT]
@@ -347,59 +375,18 @@ class Cell:
         >>> cell.expr("h")
         tanh(h_{t-1}*u + w*x_t)
         """
-        if not isinstance(graph, nx.DiGraph):
-            raise errors.ExpressionError(
-                "Cell.from_graph needs a networkx.DiGraph whose nodes declare the quantities,"
-                f" got {type(graph).__name__}"
-            )
-        cell = cls(name or graph.graph.get("name") or "cell")
-        cell._from_graph = True
-        nodes = list(graph.nodes(data=True))
-        for n, data in nodes:
-            kind = data.get(KIND)
-            if kind not in KINDS:
-                raise errors.ExpressionError(
-                    f"graph node {n!r} has kind {kind!r}; set its 'kind' attribute to one of {', '.join(KINDS)}"
-                )
-            if kind in (INPUT, TARGET, PARAM):
-                cell._declare(n, kind)
-        for n, data in nodes:  # states before expressions, so every name is known
-            if data[KIND] == STATE:
-                init = data.get(INIT, 0)
-                if isinstance(init, sp.Symbol):
-                    init = cell._normalise(init, f"initial value of state {n!r}")
-                cell.state(n, init=init)
-        for n, data in nodes:
-            kind = data[KIND]
-            if kind in _COMPUTED and data.get(EXPR) is None and kind != STATE:
-                raise errors.ExpressionError(f"graph node {n!r} ({kind}) has no 'expr' attribute")
-            if kind == NODE:
-                cell._check_new_name(n)
-                cell._declare(n, NODE)
-        for n, data in nodes:
-            kind = data[KIND]
-            if kind == NODE:
-                cell._set_expr(n, cell._normalise(data[EXPR], f"node {n!r}"))
-            elif kind == STATE and data.get(EXPR) is not None:
-                cell.update(n, data[EXPR])
-            elif kind == LOSS:
-                cell.loss(data[EXPR], name=n)
-        if graph.number_of_edges():
-            given = {(str(u), str(v)) for u, v in graph.edges}
-            implied = set(cell._graph.edges)
-            for u, v in sorted(given ^ implied):
-                where = "has" if (u, v) in given else "lacks"
-                raise errors.ExpressionError(
-                    f"graph {where} the edge {u!r} -> {v!r} but the expression of {v!r}"
-                    f" {'does not use' if where == 'has' else 'uses'} {u!r}; fix the edge or the expression"
-                )
-        return cell
+        from .fromgraph import cell_from_graph
+
+        return cell_from_graph(cls, graph, name)
 
     # ---------------------------------------------------------------- internals
-    def _declare(self, name: str, kind: str):
+    def _declare(self, name: str, kind: str, shape: tuple = ()):
         self._check_new_name(name, kind)
-        sym = param(name) if kind == PARAM else now(name)
-        self._graph.add_node(name, **{KIND: kind, SYMBOL: sym})
+        if shape:
+            sym = Tensor.symbols(name, shape, kind=kind)
+        else:
+            sym = param(name) if kind == PARAM else now(name)
+        self._graph.add_node(name, **{KIND: kind, SYMBOL: sym, SHAPE: shape})
         self.version += 1
         return sym
 
@@ -422,7 +409,7 @@ class Cell:
                 param_name, base = other, name
             else:
                 continue
-            m = _STEP_SUFFIX.fullmatch(param_name)
+            m = STEP_SUFFIX.fullmatch(param_name)
             if m and m.group(1) == base:
                 raise errors.InvalidNameError(
                     f"param {param_name!r} would clash with {base!r} at step {m.group(2)};"
@@ -441,11 +428,14 @@ class Cell:
         return (
             isinstance(e, sp.Symbol) and not isinstance(e, (Now, Prev, Step))
             and e.name in self._graph and self._graph.nodes[e.name][KIND] == PARAM
+            and not self._graph.nodes[e.name][SHAPE]
         )
 
     def _name_of(self, ref) -> str:
         if isinstance(ref, str):
             name = ref
+        elif isinstance(ref, Tensor) and ref.name in self._graph:
+            name = ref.name
         elif isinstance(ref, sp.Symbol) and not isinstance(ref, (Prev, Step)):
             name = ref.name
         else:
@@ -453,59 +443,15 @@ class Cell:
         self._kind(name)
         return name
 
-    def _normalise(self, expr, where: str) -> sp.Expr:
+    def _normalise(self, expr, where: str) -> sp.Expr | Tensor:
         """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
-        e = as_expr(expr, where)
-        if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise errors.ExpressionError(f"{where} is infinite or undefined ({e}): it divides by zero; check it")
-        undefined = sorted(e.atoms(AppliedUndef), key=sp.default_sort_key)
-        if undefined:
-            f = undefined[0].func.__name__
-            raise errors.ExpressionError(
-                f"{where} uses {f!r}, an undefined function; use a sympy function (sp.tanh, sp.exp, ...)"
-                " or one of symbrnn's (sigmoid)"
-            )
-        mapping = {}
-        for s in sorted(e.free_symbols, key=sp.default_sort_key):
-            if isinstance(s, Step):
-                raise errors.ExpressionError(
-                    f"{where} uses {s}, a value at a fixed step; a cell describes a generic step:"
-                    f" use {s.base} (current) or {s.base}.prev (previous)"
-                )
-            if s.name not in self._graph:
-                m = _STEP_SUFFIX.fullmatch(s.name)
-                if m and m.group(1) in self._graph and self._kind(m.group(1)) in PER_STEP:
-                    raise errors.ExpressionError(
-                        f"{where} uses {s.name}, a value at a fixed step; a cell describes a generic step:"
-                        f" use {m.group(1)} (current) or {m.group(1)}.prev (previous)"
-                    )
-                known = ", ".join(self.names()) or "none yet"
-                fix = (f"add a node {s.name!r} with a 'kind' to the graph" if self._from_graph
-                       else f"declare it first, e.g. cell.param({s.name!r})")
-                raise errors.UnknownSymbolError(
-                    f"{where} uses {s.name!r}, which cell {self.name!r} does not declare (known: {known}); {fix}"
-                )
-            kind = self._graph.nodes[s.name][KIND]
-            if isinstance(s, Prev):
-                if kind != STATE:
-                    raise errors.ExpressionError(
-                        f"{where} uses {s.name}.prev, but {s.name!r} is {a(kind)}:"
-                        " only states have a previous value"
-                    )
-                continue
-            if kind == LOSS:
-                raise errors.ExpressionError(
-                    f"{where} uses the loss {s.name!r}; nothing may depend on the loss"
-                )
-            canonical = self._graph.nodes[s.name][SYMBOL]
-            if s != canonical:
-                mapping[s] = canonical
-        return e.xreplace(mapping) if mapping else e
+        return normalise(self, expr, where)
 
-    def _set_expr(self, name: str, e: sp.Expr) -> None:
+    def _set_expr(self, name: str, e: sp.Expr | Tensor) -> None:
         lags: dict[str, set] = {}
         for s in e.free_symbols:
-            lags.setdefault(s.name, set()).add(1 if isinstance(s, Prev) else 0)
+            who = s.name if s.name in self._graph else owner(s.name)
+            lags.setdefault(who, set()).add(1 if isinstance(s, Prev) else 0)
         edges = [(u, name, {LAGS: tuple(sorted(lags[u])), DELAY: tuple(sorted(lags[u])) == (1,)}) for u in sorted(lags)]
         trial = self._instant_graph()
         trial.add_edges_from((u, v) for u, v, d in edges if 0 in d[LAGS])
@@ -543,4 +489,5 @@ class Cell:
     def _step_order(self) -> tuple[str, ...]:
         g = self._instant_graph()
         order = nx.lexicographical_topological_sort(g, key=lambda n: n)
-        return tuple(n for n in order if self._graph.nodes[n][KIND] in _COMPUTED)
+        return tuple(n for n in order if self._graph.nodes[n][KIND] in COMPUTED)
+

@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from . import errors
 from .cells import BUILTIN
 from .derive import MODES, derive
@@ -54,8 +56,15 @@ def _values(path: str, cell, T: int) -> dict:
     return values
 
 
-def _fmt(x: float, digits: int) -> str:
+def _fmt(x, digits: int) -> str:
+    if isinstance(x, np.ndarray):
+        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="maxprec")
     return f"{x + 0.0:.{digits}g}"
+
+
+def _plain(x):
+    """A JSON value: arrays become nested lists (full precision)."""
+    return x.tolist() if isinstance(x, np.ndarray) else x
 
 
 # ------------------------------------------------------------------ commands
@@ -97,16 +106,21 @@ def cmd_eval(args, out) -> int:
     values = load_values(args.values)
     T = _steps(args, values, cell)
     values = _values(args.values, cell, T)
-    wrts = args.wrt or list(cell.names("param"))
+    # terms for the components asked for; for a scalar cell, every param. A shaped cell has many
+    # components (an LSTM: hundreds), so without --wrt it gets whole-array gradients only.
+    wrts = args.wrt or ([] if cell.shaped else list(cell.names("param")))
     evaluations = [derive(cell, T, wrt=w, mode=args.mode).evaluate(values) for w in wrts]
-    loss, grads = loss_and_gradients(cell, T, values, wrt=wrts, mode=args.mode)
+    loss, grads = loss_and_gradients(cell, T, values, wrt=None if cell.shaped else wrts, mode=args.mode)
+    if cell.shaped and args.wrt:
+        loss, parts = loss_and_gradients(cell, T, values, wrt=wrts, mode=args.mode)
+        grads.update(parts)
     trace = compile_cell(cell).forward(values, T=T)
     forward = {f"{n}_{t}": column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
     if args.json:
         doc = {
             "cell": cell.name, "T": T, "mode": args.mode, "loss": loss,
-            "forward": forward,
-            "gradients": grads,
+            "forward": {k: _plain(v) for k, v in forward.items()},
+            "gradients": {k: _plain(v) for k, v in grads.items()},
             "terms": {
                 str(ev.derivative.wrt): [
                     {"kind": t.kind, "quantity": t.quantity, "t": t.t, "symbol": str(t.symbol),

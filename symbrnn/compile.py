@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import re
 import weakref
 
 import mpmath
@@ -29,6 +30,7 @@ import sympy as sp
 
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
+from .lower import lowered
 from .partials import CellPartials
 from .symbols import now, param, prev
 from .values import Values
@@ -39,6 +41,7 @@ __all__ = ["MODULES", "StepKernels", "identifiers", "kernels_for"]
 _RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
 _RESERVED |= set(dir(numpy)) | set(dir(mpmath)) | set(dir(builtins))
 MODULES = [NUMPY_FUNCTIONS, "numpy"]
+_IDENT = re.compile(r"[^0-9A-Za-z_]+")
 
 
 def _cse(exprs):
@@ -53,21 +56,22 @@ def _lambdify(name: str, args, outputs):
 
 
 def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:
-    """Plain, unique Python identifiers for a cell's symbols: x_t -> x, h_{t-1} -> h_prev."""
+    """Plain, unique Python identifiers for a cell's symbols: x_t -> x, h_{t-1} -> h_prev, W[1,0] -> W_1_0."""
     taken = set(cell.names()) | _RESERVED
     ids = {}
-    for n in cell.names():
-        sym = param(n) if cell.kind(n) == PARAM else now(n)
-        name = n
-        while name in _RESERVED:
-            name += "_"
-        ids[sym] = sp.Symbol(name)
-    for s in cell.names(STATE):
-        name = f"{s}_prev"
-        while name in taken:
-            name += "_"
+
+    def fresh(name: str, keep: bool) -> sp.Symbol:
+        if not (keep and name.isidentifier() and name not in _RESERVED):
+            name = _IDENT.sub("_", name).strip("_") or "q"
+            while name in taken:
+                name += "_"
         taken.add(name)
-        ids[prev(s)] = sp.Symbol(name)
+        return sp.Symbol(name)
+
+    for n in cell.names():
+        ids[param(n) if cell.kind(n) == PARAM else now(n)] = fresh(n, keep=True)
+    for s in cell.names(STATE):
+        ids[prev(s)] = fresh(f"{s}_prev", keep=False)
     return ids
 
 
@@ -75,7 +79,8 @@ _KERNELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def kernels_for(cell: Cell) -> StepKernels:
-    """The step kernels of ``cell``, compiled once and reused until the cell changes."""
+    """The step kernels of ``cell`` (of its components if shaped), compiled once and reused until it changes."""
+    cell = lowered(cell)
     cached = _KERNELS.get(cell)
     if cached is None or cached.version != cell.version:
         cached = StepKernels(cell)
@@ -87,6 +92,7 @@ class StepKernels:
     """The numeric step kernels of one cell (forward values, and term templates on demand)."""
 
     def __init__(self, cell: Cell):
+        cell = lowered(cell)
         cell.validate()
         self.cell, self.version = cell, cell.version
         self.partials = CellPartials(cell)
@@ -158,7 +164,22 @@ class StepKernels:
 
     def template_row(self, t: int, trace: dict, values: Values) -> list[float]:
         """The value of every template at step ``t``, in :meth:`template_index` order."""
+        return [float(v) for v in self._terms_fn(*self._step_args(t, trace, values))]
+
+    def _step_args(self, t: int, trace: dict, values: Values) -> list:
         args = [trace[n][t] for n in self.data + self.order]
         args += [trace[s][t - 1] for s in self.states]
-        args += [values.params[p] for p in self.params]
-        return [float(v) for v in self._terms_fn(*args)]
+        return args + [values.params[p] for p in self.params]
+
+    def step_function(self, name: str, exprs):
+        """Compile generic-time expressions of one step: ``f(t, trace, values)`` gives their numbers at step t.
+
+        The expressions may use the step's data and computed values (``x_t``,
+        ``a_t``, ``h_t``), the previous states (``h_{t-1}``) and the params.
+        """
+        fn = _lambdify(name, self._plain(self._term_args), self._plain(list(exprs)))
+
+        def at_step(t: int, trace: dict, values: Values) -> list[float]:
+            return [float(v) for v in fn(*self._step_args(t, trace, values))]
+
+        return at_step

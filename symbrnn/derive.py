@@ -37,8 +37,10 @@ import sympy as sp
 
 from . import errors
 from .cell import INPUT, PARAM, STATE, TARGET, Cell, a
+from .lower import lowered
 from .partials import CellPartials
 from .symbols import Named, Now, Prev, Step, step
+from .tensor import Tensor, component_name, shape_text
 from .terms import Term, TermIndex
 from .unroll import Unrolled, check_steps, step_substitution
 
@@ -56,6 +58,7 @@ def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
     params = ", ".join(cell.names(PARAM)) or "none"
     initials = ", ".join(f"{s}_0" for s in cell.names(STATE)) or "none"
     allowed = f"a param ({params}) or an initial state ({initials})"
+    _refuse_whole_tensor(cell, wrt)
     if isinstance(wrt, str):
         name = wrt
     elif isinstance(wrt, sp.Symbol) and not isinstance(wrt, (Now, Prev)):
@@ -80,6 +83,25 @@ def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
     raise errors.WrtError(f"wrt={name}: cell {cell.name!r} has no {name!r}; derive with respect to {allowed}")
 
 
+def _refuse_whole_tensor(cell: Cell, wrt) -> None:
+    """A shaped param or initial state is derived one component at a time: say so."""
+    origin = cell.origin
+    name = wrt.name if isinstance(wrt, Tensor) else wrt if isinstance(wrt, str) else None
+    if origin is None or name is None:
+        return
+    base, _, t = name.rpartition("_")
+    if name in origin.names() and origin.shape(name):
+        example, shape = component_name(name, (0,) * len(origin.shape(name))), origin.shape(name)
+    elif t == "0" and base in origin.names(STATE) and origin.shape(base):
+        example, shape = component_name(base, (0,) * len(origin.shape(base))) + "_0", origin.shape(base)
+    else:
+        return
+    raise errors.WrtError(
+        f"wrt={name}: {name!r} has shape {shape_text(shape)}; derive one component at a time"
+        f" (wrt={example!r}), or get the whole array from gradients(...)"
+    )
+
+
 def resolve_of(cell: Cell, T: int, of) -> tuple[str, int | None]:
     """The quantity name and step the derivative is of; step None means the total loss."""
     loss = cell.loss_name
@@ -92,6 +114,13 @@ def resolve_of(cell: Cell, T: int, of) -> tuple[str, int | None]:
     else:
         raise errors.WrtError(
             f"of={of!r}: give a quantity at a step, e.g. of=h.at(2) or of='h_2', or None for the total loss {loss}"
+        )
+    origin = cell.origin
+    if base not in cell.names() and origin is not None and base in origin.names() and origin.shape(base):
+        example = component_name(base, (0,) * len(origin.shape(base)))
+        raise errors.WrtError(
+            f"of={base}_{t}: {base!r} has shape {shape_text(origin.shape(base))}; give one component,"
+            f" e.g. of='{example}_{t}'"
         )
     if base not in cell.names() or cell.kind(base) in (INPUT, TARGET, PARAM):
         what = a(cell.kind(base)) if base in cell.names() else "not a quantity of the cell"
@@ -121,6 +150,7 @@ class TotalDerivative(TermIndex):
     def __init__(self, cell: Cell, T: int, wrt, of=None, mode: str = "forward"):
         self.T = check_steps(T)
         cell.validate()
+        cell = lowered(cell)  # a shaped cell is derived componentwise: wrt W[1,0], h[2]_0, ...
         if mode not in MODES:
             raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
         self.cell, self.mode = cell, mode

@@ -20,6 +20,7 @@ __all__ = [
     "MissingValueError",
     "NonScalarLossError",
     "SequenceLengthError",
+    "ShapeError",
     "SpecError",
     "StepsError",
     "SymbrnnError",
@@ -48,6 +49,10 @@ class DuplicateNameError(CellError):
 
 class ExpressionError(CellError):
     """An expression, an initial value or a reference has the wrong type or form."""
+
+
+class ShapeError(CellError):
+    """Shapes do not fit: an operator's operands, or an update (or initial value) and its state."""
 
 
 class UnknownSymbolError(CellError):

@@ -120,7 +120,7 @@ def evaluate(derivative: TotalDerivative, values) -> Evaluation:
     return Evaluation(derivative, tuple(out), forward, vals)
 
 
-def gradients(cell: Cell, T: int, values, *, mode: str = "reverse") -> dict[str, float]:
+def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None) -> dict:
     """dL/dθ for every param θ of ``cell`` (initial states that are params included).
 
     Parameters
@@ -128,13 +128,27 @@ def gradients(cell: Cell, T: int, values, *, mode: str = "reverse") -> dict[str,
     cell : Cell
     T : int
     values : mapping
-        Params (numbers) and per-step inputs and targets (sequences of T
-        numbers), keyed by name or by symbol.
+        Params (numbers; arrays for shaped params) and per-step inputs and
+        targets (sequences of T numbers; T rows for shaped data), keyed by
+        name or by symbol.
     mode : {"reverse", "forward"}
+    wrt : list of str, optional
+        Instead of every param: these params, components (``"W[1,0]"``) and
+        initial states (``"h_0"``).
 
     Returns
     -------
     dict
-        Param name -> gradient, in the order the params were declared.
+        Param name -> gradient, in the order the params were declared: a
+        float for a scalar param, a numpy array of its shape for a shaped one.
+
+    Examples
+    --------
+    >>> from symbrnn.cells import elman
+    >>> values = {"w": [[.5, -.5]], "U": [[.5]], "V": [[1.0]], "b": [.2], "c": [.1],
+    ...           "x": [[1, 0], [.8, .2]], "y": [[.5], [.6]]}
+    >>> g = gradients(elman(2, 1, 1), T=2, values=values, wrt=["w", "h_0"])
+    >>> g["w"].shape, g["h_0"].round(6)
+    ((1, 2), array([0.079478]))
     """
-    return loss_and_gradients(cell, T, values, mode=mode)[1]
+    return loss_and_gradients(cell, T, values, mode=mode, wrt=wrt)[1]

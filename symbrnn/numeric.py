@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from . import errors
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .compile import kernels_for
+from .lower import assemble, expand_wrt, lowered, regroup
 from .partials import CellPartials
 from .symbols import Now
 from .unroll import check_steps
@@ -54,15 +55,20 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     Returns
     -------
     (float, dict)
+        The loss, and the gradients by name: a float for a scalar, an array
+        of the param's (or state's) shape for a shaped one.
     """
     T = check_steps(T)
     cell.validate()
     if mode not in ("forward", "reverse"):
         raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
+    shaped, cell = cell, lowered(cell)
     vals = resolve_values(cell, T, values)
     params = cell.names(PARAM)
     states = tuple(n for n in cell._step_order() if cell.kind(n) == STATE)
-    wrt = list(params) if wrt is None else [str(getattr(w, "name", w)) for w in wrt]
+    asked = list(shaped.names(PARAM)) if wrt is None else [str(getattr(w, "name", w)) for w in wrt]
+    plan = expand_wrt(shaped, asked)
+    wrt = [c for _, _, comps in plan for c in comps]
     for w in wrt:
         if w not in params and w not in {f"{s}_0" for s in states}:
             raise errors.WrtError(f"wrt={w}: not a param or an initial state of cell {cell.name!r}")
@@ -97,7 +103,7 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
                 total += now[cell.loss_name]
                 D = now
             grads[w] = total
-        return loss, grads
+        return loss, assemble(plan, grads)
 
     # reverse: delta[s] is dL/ds_t; the loss's own delta is 1 at every step
     ones = {cell.loss_name: 1.0}
@@ -119,7 +125,7 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
                 shares[w] += delta[v] * rows[t][i]
         later = {**delta, **ones}
     grads = {w: shares[w] + sum(later[s] * init_derivative(s, w) for s in states) for w in wrt}
-    return loss, grads
+    return loss, assemble(plan, grads)
 
 
 class CompiledCell:
@@ -147,11 +153,12 @@ class CompiledCell:
     def __init__(self, cell: Cell):
         cell.validate()
         self.cell = cell
-        self._kernels = kernels_for(cell)
+        self._low = low = lowered(cell)
+        self._kernels = kernels_for(low)
         P = self._kernels.partials
-        states = tuple(n for n in cell._step_order() if cell.kind(n) == STATE)
-        levels = states + (cell.loss_name,)
-        self._kernels.use_templates(_templates(P, levels, [cell.symbol(p) for p in cell.names(PARAM)]))
+        states = tuple(n for n in low._step_order() if low.kind(n) == STATE)
+        levels = states + (low.loss_name,)
+        self._kernels.use_templates(_templates(P, levels, [low.symbol(p) for p in low.names(PARAM)]))
 
     def __repr__(self) -> str:
         return f"CompiledCell({self.cell.name!r})"
@@ -159,16 +166,18 @@ class CompiledCell:
     def forward(self, values, *, T: int | None = None) -> dict[str, list]:
         """Every per-step quantity: name -> list indexed by step (index 0 holds initial states).
 
-        T defaults to the length of the per-step data.
+        T defaults to the length of the per-step data. A shaped quantity's
+        entries are numpy arrays of its shape.
         """
-        return self._kernels.forward(resolve_values(self.cell, _steps_of(self.cell, values, T), values))
+        trace = self._kernels.forward(resolve_values(self._low, _steps_of(self.cell, values, T), values))
+        return regroup(self.cell, trace)
 
     def loss(self, values, *, T: int | None = None) -> float:
         """The total loss L = Σ_t L_t."""
         return float(sum(self.forward(values, T=T)[self.cell.loss_name][1:]))
 
     def gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse") -> dict[str, float]:
-        """dL/dθ for every param (or for ``wrt``, which may include initial states ``"h_0"``)."""
+        """dL/dθ for every param (or for ``wrt``, which may include initial states ``"h_0"``); arrays if shaped."""
         return loss_and_gradients(self.cell, _steps_of(self.cell, values, T), values, wrt=wrt, mode=mode)[1]
 
     @property

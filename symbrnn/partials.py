@@ -39,6 +39,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .cell import LOSS, NODE, STATE, Cell
+from .lower import lowered
 from .symbols import Now, Prev
 
 __all__ = ["CellPartials"]
@@ -48,6 +49,7 @@ class CellPartials:
     """The local and step partial derivatives of one cell, computed once and memoised."""
 
     def __init__(self, cell: Cell):
+        cell = lowered(cell)  # a shaped cell is differentiated componentwise
         cell.validate()
         self.cell = cell
         self._memo: dict[tuple[str, sp.Symbol, bool], sp.Expr] = {}

@@ -28,6 +28,7 @@ from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .compile import identifiers
 from .derive import derive
 from .functions import MPMATH_FUNCTIONS
+from .lower import expand_wrt, lowered
 from .symbols import now, param, prev
 from .values import resolve_values
 
@@ -62,7 +63,11 @@ class GradientReport(dict):
 
 
 def mp_loss(cell: Cell, T: int, values, *, dps: int = 50):
-    """A function of the params (dict name -> mpf) giving the total loss in mpmath."""
+    """A function of the params (dict name -> mpf) giving the total loss in mpmath.
+
+    For a shaped cell the params are its components (``"W[1,0]"``).
+    """
+    cell = lowered(cell)
     vals = resolve_values(cell, T, values)
     order = cell.order()
     states = [n for n in order if cell.kind(n) == STATE]
@@ -118,6 +123,8 @@ def check_gradients(
         As for :func:`symbrnn.gradients`.
     wrt : list of str, optional
         The params (and initial states, as ``"h_0"``) to check (default: all params).
+        A shaped param or state is checked component by component; the
+        report is keyed by component (``"W[1,0]"``).
     mode : {"reverse", "forward"}
         Which derivation of the engine to check.
     dps : int
@@ -129,8 +136,9 @@ def check_gradients(
     """
     from .errors import GradientCheckError
 
-    vals = resolve_values(cell, T, values)
     names = list(wrt) if wrt is not None else list(cell.names(PARAM))
+    names = [c for _, _, comps in expand_wrt(cell, names) for c in comps]
+    vals = resolve_values(lowered(cell), T, values)
     loss = mp_loss(cell, T, values, dps=dps)
     report = GradientReport()
     with mpmath.workdps(dps):

@@ -24,6 +24,7 @@ import sympy as sp
 
 from . import errors
 from .cell import EXPR, INPUT, KIND, PARAM, PER_STEP, STATE, SYMBOL, TARGET, Cell
+from .lower import lowered
 from .symbols import Step, now, param, prev, step
 
 __all__ = ["INITIAL", "TOTAL_LOSS", "Unrolled", "check_steps", "step_substitution", "unroll"]
@@ -68,9 +69,10 @@ class Unrolled:
     """
 
     def __init__(self, cell: Cell, T: int):
-        self.cell = cell
         self.T = check_steps(T)
         cell.validate()
+        cell = lowered(cell)  # a shaped cell unrolls componentwise
+        self.cell = cell
         self._defs: dict[sp.Symbol, sp.Expr] = {}
         self.graph = nx.DiGraph(name=f"{cell.name} unrolled", T=self.T)
         order = []

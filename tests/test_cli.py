@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import load_reference
+
+from symbrnn.cells import BUILTIN
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = ROOT / "examples" / "cells"
@@ -23,7 +26,8 @@ def symbrnn(*args, cwd=None, seed="0"):
 def test_cells_lists_the_builtins():
     r = symbrnn("cells")
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.startswith("elman  scalar Elman RNN (seed 002)")
+    assert r.stdout.startswith("elman          scalar Elman RNN (seed 002)")  # names padded to 'elman_softmax'
+    assert [line.split()[0] for line in r.stdout.splitlines()] == sorted(BUILTIN)
 
 
 @pytest.mark.parametrize("cell", ["elman", str(CELLS / "elman.toml")])
@@ -111,7 +115,8 @@ def test_steps_default_to_the_values_length_and_can_be_checked(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["eval", "nosuchcell", "--values", VALUES], "unknown cell 'nosuchcell': use a built-in cell (elman)"),
+    (["eval", "nosuchcell", "--values", VALUES],
+     "unknown cell 'nosuchcell': use a built-in cell (elman, elman_softmax, gru, lstm, lstm_gomez, stacked)"),
     (["eval", "elman", "--values", "missing.toml"], "missing.toml: no such values file"),
     (["derive", "elman", "--steps", 3, "--wrt", "x"], "wrt=x: 'x' is an input of cell 'elman'"),
     (["show", "missing.toml"], "missing.toml: no such cell file"),
@@ -183,3 +188,18 @@ def test_an_internal_error_exits_three_not_one(tmp_path):
                        capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 3
     assert r.stderr.count("\n") == 1 and "internal error" in r.stderr and "RuntimeError: simulated bug" in r.stderr
+
+
+def test_eval_json_gives_the_seed000_reference_numbers():
+    ref = load_reference("seed000_lstm.json")
+    r = symbrnn("eval", "lstm_gomez", "--values", CELLS / "seed000_values.json", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["loss"] == pytest.approx(ref["total_loss_E"], abs=1e-12)
+    for name in ("W", "U", "b"):
+        got = np.array(doc["gradients"][name]).reshape(-1)
+        want = np.array(ref["gradients"]["d" + name]).reshape(-1)
+        assert np.abs(got - want).max() < 1e-12, name
+    for t, row in enumerate(ref["forward"], start=1):  # the notes count steps from 0
+        assert doc["forward"][f"h_{t}"] == pytest.approx([row["out"]], abs=1e-12)
+        assert doc["forward"][f"c_{t}"] == pytest.approx([row["state"]], abs=1e-12)
