@@ -280,7 +280,7 @@ class Cell:
         An edge u → v means v's expression uses u; ``delay`` is True when it
         uses u's previous value (``lags`` lists 0 and/or 1).
         """
-        return self._graph.copy(as_view=True)
+        return nx.freeze(self._graph.copy())  # its own attribute dicts: edits cannot reach the cell
 
     def names(self, kind: str | None = None) -> tuple[str, ...]:
         """Names of the quantities of one kind (all if None), in declaration order."""
@@ -401,6 +401,16 @@ class Cell:
             )
         if kind is None:
             return
+        # h_0 names state h's initial value (wrt="h_0"): no quantity may take that name
+        state = None
+        if name.endswith("_0") and self._graph.nodes.get(name[:-2], {}).get(KIND) == STATE:
+            state = name[:-2]
+        elif kind == STATE and name + "_0" in self._graph:
+            state = name
+        if state is not None:
+            raise errors.InvalidNameError(
+                f"'{state}_0' is the name of state {state!r}'s initial value (wrt='{state}_0'); rename one of them"
+            )
         # a param called h_3 would share its name with the per-step quantity h at step 3
         for other, other_kind in self._graph.nodes(data=KIND):
             if kind == PARAM and other_kind != PARAM:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import math
 import re
 import weakref
 
@@ -28,6 +29,7 @@ import mpmath
 import numpy
 import sympy as sp
 
+from . import errors
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
 from .lower import lowered
@@ -39,7 +41,7 @@ __all__ = ["MODULES", "StepKernels", "identifiers", "kernels_for"]
 
 # names the generated code may call: a quantity with one of these names is renamed
 _RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
-_RESERVED |= set(dir(numpy)) | set(dir(mpmath)) | set(dir(builtins))
+_RESERVED |= set(dir(numpy)) | set(dir(mpmath)) | set(dir(builtins)) | set(dir(math))
 MODULES = [NUMPY_FUNCTIONS, "numpy"]
 _IDENT = re.compile(r"[^0-9A-Za-z_]+")
 
@@ -88,6 +90,24 @@ def kernels_for(cell: Cell) -> StepKernels:
     return cached
 
 
+def _guarded(fn, t: int, what: str, *args):
+    """Call a kernel; a division by zero or an overflow becomes a ValuesError naming the step."""
+    try:
+        with numpy.errstate(all="ignore"):
+            return fn(*args)
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise errors.ValuesError(
+            f"{what} at step {t} fails ({exc}): the values divide by zero or overflow; check them"
+        ) from None
+
+
+def _finite(value, what: str) -> float:
+    x = float(value)
+    if not math.isfinite(x):
+        raise errors.ValuesError(f"{what} is {x}: the values overflow or divide by zero; check them")
+    return x
+
+
 class StepKernels:
     """The numeric step kernels of one cell (forward values, and term templates on demand)."""
 
@@ -134,9 +154,9 @@ class StepKernels:
             trace[n][1:] = values.series[n]
         data = [values.series[n] for n in self.data]
         for t in range(1, values.T + 1):
-            results = self._forward(*previous, *(d[t - 1] for d in data), *params)
-            for column, r in zip(columns, results, strict=True):
-                column[t] = float(r)
+            results = _guarded(self._forward, t, "the forward pass", *previous, *(d[t - 1] for d in data), *params)
+            for name, column, r in zip(self.order, columns, results, strict=True):
+                column[t] = _finite(r, f"{name} at step {t}")
             previous = [c[t] for c in state_columns]
         return trace
 
@@ -164,7 +184,8 @@ class StepKernels:
 
     def template_row(self, t: int, trace: dict, values: Values) -> list[float]:
         """The value of every template at step ``t``, in :meth:`template_index` order."""
-        return [float(v) for v in self._terms_fn(*self._step_args(t, trace, values))]
+        row = _guarded(self._terms_fn, t, "a derivative", *self._step_args(t, trace, values))
+        return [_finite(v, f"∂{k[0]}/∂{k[1]} at step {t}") for k, v in zip(self._keys, row, strict=True)]
 
     def _step_args(self, t: int, trace: dict, values: Values) -> list:
         args = [trace[n][t] for n in self.data + self.order]

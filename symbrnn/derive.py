@@ -157,7 +157,7 @@ class TotalDerivative(TermIndex):
         self.wrt = resolve_wrt(cell, wrt)
         self._target, self._tau = resolve_of(cell, self.T, of)
         self.of = sp.Symbol(self._target) if self._tau is None else step(self._target, self._tau)
-        self.partials = CellPartials(cell)
+        self.cell_partials = CellPartials(cell)
         states = cell.names(STATE)
         self._states = tuple(n for n in cell._step_order() if n in states)
         self._default_quantity = self._states[0] if len(self._states) == 1 else None
@@ -234,15 +234,15 @@ class TotalDerivative(TermIndex):
         if isinstance(self.wrt, Step):
             # an initial state has no explicit dependence at any step
             return Term("explicit", v, t, _named(f"∂{vt}/∂{theta}|explicit"), sp.S.Zero)
-        expr = self.partials.partial(v, self.wrt).xreplace(sub)
+        expr = self.cell_partials.partial(v, self.wrt).xreplace(sub)
         return Term("explicit", v, t, _named(f"∂{vt}/∂{theta}"), expr, template=(v, self.wrt))
 
     def _partial_terms(self, v: str, t: int, sub: dict) -> list[Term]:
         vt = step(v, t).name
         return [
-            Term("partial", v, t, _named(f"∂{vt}/∂{sub[z].name}"), self.partials.partial(v, z).xreplace(sub),
+            Term("partial", v, t, _named(f"∂{vt}/∂{sub[z].name}"), self.cell_partials.partial(v, z).xreplace(sub),
                  via=sub[z], template=(v, z))
-            for z in self.partials.frontier(v)
+            for z in self.cell_partials.frontier(v)
         ]
 
     def _forward(self) -> list[Term]:
@@ -308,7 +308,7 @@ class TotalDerivative(TermIndex):
             if not 1 <= u <= last:
                 continue
             for c in self._levels(u):
-                if readers(s, real=True) in self.partials.frontier(c):
+                if readers(s, real=True) in self.cell_partials.frontier(c):
                     parts.append(delta[step(c, u)] * P[c, u][st])
         return Term("delta", s, t, _named(f"δ{st.name}"), sp.Add(*parts))
 

@@ -102,7 +102,7 @@ def evaluate(derivative: TotalDerivative, values) -> Evaluation:
     for term in terms:
         if term.template is not None and term.template not in templates:
             name, z = term.template
-            templates[term.template] = derivative.partials.partial(name, z)
+            templates[term.template] = derivative.cell_partials.partial(name, z)
     kernels.use_templates(templates)
     forward = kernels.forward(vals)
     at_step: dict[int, dict] = {}  # template values, computed for the steps the terms visit

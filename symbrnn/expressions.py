@@ -153,6 +153,10 @@ def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
     e = as_expr(expr, where)
     if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise errors.ExpressionError(f"{where} is infinite or undefined ({e}): it divides by zero; check it")
+    if e.has(sp.I):
+        raise errors.ExpressionError(
+            f"{where} has an imaginary number ({e}): symbrnn works with real quantities; check it"
+        )
     undefined = sorted(e.atoms(AppliedUndef), key=sp.default_sort_key)
     if undefined:
         f = undefined[0].func.__name__

@@ -258,8 +258,10 @@ class logsumexp(sp.Function):
 
 
 def _np_sigmoid(x):
-    # 0.5*(1+tanh(x/2)) equals 1/(1+exp(-x)) and never overflows
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0: no overflow, and full relative
+    # precision for very negative x (0.5*(1+tanh(x/2)) cancels there and reaches 0 at x = -40)
+    e = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))[()]
 
 
 def _np_softmax(k, *z):

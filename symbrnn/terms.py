@@ -91,7 +91,8 @@ class TermIndex:
             if not states:
                 raise KeyError(f"the cell has no states: give the quantity, e.g. {kind}({t}, quantity='L')")
             raise KeyError(
-                f"the cell has several states ({', '.join(states)}): say which, e.g. {kind}({t}, quantity={states[0]!r})"
+                f"the cell has several states ({', '.join(states)}):"
+                f" say which, e.g. {kind}({t}, quantity={states[0]!r})"
             )
         return q
 

@@ -29,6 +29,7 @@ from .compile import identifiers
 from .derive import derive
 from .functions import MPMATH_FUNCTIONS
 from .lower import expand_wrt, lowered
+from .numeric import compile_cell
 from .symbols import now, param, prev
 from .values import resolve_values
 
@@ -47,11 +48,18 @@ class GradientComparison:
 
 
 class GradientReport(dict):
-    """Param name -> :class:`GradientComparison`; ``ok`` is True when all agree."""
+    """Param name -> :class:`GradientComparison`; ``ok`` is True when the loss and all gradients agree.
+
+    ``loss_engine`` and ``loss_reference`` are the compiled and the mpmath loss.
+    """
+
+    loss_engine: float = float("nan")
+    loss_reference = None
+    loss_ok: bool = True
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.values())
+        return self.loss_ok and all(c.ok for c in self.values())
 
     def __str__(self) -> str:
         lines = [f"{'param':<10} {'engine':>24} {'finite differences':>24} {'abs error':>10}"]
@@ -59,6 +67,8 @@ class GradientReport(dict):
             flag = "" if c.ok else "  MISMATCH"
             ref = mpmath.nstr(c.reference, 17)
             lines.append(f"{c.name:<10} {c.engine:>24.17g} {ref:>24} {c.abs_error:>10.2e}{flag}")
+        flag = "" if self.loss_ok else "  MISMATCH"
+        lines.append(f"{'loss L':<10} {self.loss_engine:>24.17g} {mpmath.nstr(self.loss_reference, 17):>24}{flag}")
         return "\n".join(lines)
 
 
@@ -136,18 +146,25 @@ def check_gradients(
     """
     from .errors import GradientCheckError
 
-    names = list(wrt) if wrt is not None else list(cell.names(PARAM))
+    # names, whatever was given: "U", a param symbol, h.at(0), "h_0", "W[1,0]", a whole shaped param
+    names = [str(getattr(w, "name", w)) for w in wrt] if wrt is not None else list(cell.names(PARAM))
     names = [c for _, _, comps in expand_wrt(cell, names) for c in comps]
     vals = resolve_values(lowered(cell), T, values)
     loss = mp_loss(cell, T, values, dps=dps)
     report = GradientReport()
     with mpmath.workdps(dps):
-        eps = mpmath.mpf(10) ** (-(dps // 3))
+        base = {q: mpmath.mpf(v) for q, v in vals.params.items()}
+        report.loss_reference = loss(base)
+        report.loss_engine = compile_cell(cell).loss(values, T=T)
+        loss_err = abs(mpmath.mpf(report.loss_engine) - report.loss_reference)
+        report.loss_ok = bool(loss_err <= atol + rtol * abs(report.loss_reference))
         for name in names:
-            engine = derive(cell, T, wrt=name, mode=mode).value(values)
-            up = {q: mpmath.mpf(v) for q, v in vals.params.items()}
+            d = derive(cell, T, wrt=name, mode=mode)
+            engine = d.value(values)
+            up = dict(base)
             if name not in up:  # an initial state, e.g. "h_0"
-                up[name] = mpmath.mpf(vals.initial[derive(cell, T, wrt=name).wrt.base])
+                up[name] = mpmath.mpf(vals.initial[d.wrt.base])
+            eps = mpmath.mpf(10) ** (-(dps // 3)) * max(1, abs(up[name]))  # relative to the value
             down = dict(up)
             up[name] += eps
             down[name] -= eps

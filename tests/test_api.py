@@ -242,3 +242,43 @@ def test_readme_lstm_example_runs_and_agrees_with_finite_differences():
     assert report.ok, str(report)
     assert grads["b"][1] == pytest.approx(float(report["b[1]"].reference), rel=1e-10)
     assert grads["W"][5, 2] == pytest.approx(float(report["W[5,2]"].reference), rel=1e-10)
+
+
+def test_check_gradients_takes_symbols_and_compares_the_loss():
+    cell, values = ZOO["elman"][0](), ZOO["elman"][1](3)
+    h = cell.symbol("h")
+    by_symbol = symbrnn.testing.check_gradients(cell, 3, values, wrt=[cell.symbol("U"), h.at(0)])
+    by_name = symbrnn.testing.check_gradients(cell, 3, values, wrt=["U", "h_0"])
+    assert by_symbol.ok and by_name.ok, str(by_symbol)
+    assert list(by_symbol) == ["U", "h_0"]
+    assert by_symbol["h_0"].engine == by_name["h_0"].engine != 0
+    assert float(by_symbol.loss_reference) == pytest.approx(by_symbol.loss_engine, rel=1e-14)
+    assert "loss L" in str(by_symbol)
+
+
+def test_check_gradients_scales_its_step_for_large_params():
+    # with an absolute step of 1e-16, c + eps == c at 50 digits would read as a zero derivative
+    cell, values = ZOO["elman"][0](), {**ZOO["elman"][1](3), "c": 1e30}
+    report = symbrnn.testing.check_gradients(cell, 3, values, wrt=["c"])
+    assert report.ok, str(report)
+    assert report["c"].engine == pytest.approx(float(report["c"].reference), rel=1e-12) and report["c"].engine > 1e29
+
+
+def test_names_of_library_functions_get_unique_identifiers():
+    """Params named like numpy/math functions, and their renamed forms, all compile and are right."""
+    cell = Cell("names")
+    x = cell.input("x")
+    e, exp_, sum_, lgamma = cell.params("exp exp_ sum lgamma")
+    h = cell.state("h", init=0)
+    cell.update(h, sp.tanh(e * x + exp_ * h.prev + sum_) + lgamma)
+    cell.loss(h**2)
+    values = {"exp": 0.3, "exp_": -0.4, "sum": 0.2, "lgamma": 0.1, "x": [1.0, 2.0]}
+    assert symbrnn.testing.check_gradients(cell, 2, values).ok
+    ids = symbrnn.compile.identifiers(cell)
+    assert len({s.name for s in ids.values()}) == len(ids)
+
+
+def test_partials_lookup_works_on_a_derivation_too():
+    d = derive(ZOO["elman"][0](), 3, wrt="U")
+    (jac,) = d.partials(2)
+    assert str(jac.symbol) == "∂h_2/∂h_1"

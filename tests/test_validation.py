@@ -407,3 +407,43 @@ def test_infinite_or_undefined_expressions_are_refused(expr):
     cell = elman_like(update=False, loss=False)
     with pytest.raises(ExpressionError, match=r"node 'z' is infinite or undefined .* divides by zero"):
         cell.node("z", expr(cell.symbol("w")))
+
+
+def test_imaginary_expressions_are_refused():
+    cell = elman_like(update=False, loss=False)
+    with pytest.raises(ExpressionError, match=r"node 'z' has an imaginary number .* real quantities"):
+        cell.node("z", sp.sqrt(-1) * cell.symbol("w"))
+
+
+def test_the_graph_is_a_copy_edits_cannot_reach_the_cell():
+    cell = elman_like()
+    g = cell.graph
+    with pytest.raises(nx.NetworkXError):
+        g.add_node("oops")
+    g.nodes["a"]["expr"] = 0  # attribute dicts are the copy's own
+    assert cell.expr("a") != 0
+    assert math.isfinite(derive(cell, 3, "U").value(VALUES))
+
+
+@pytest.mark.parametrize("declare", [
+    lambda c: c.node("h_0", c.symbol("w")),  # after the state
+    lambda c: (c.input("g_0"), c.state("g")),  # before the state
+])
+def test_a_quantity_cannot_take_a_state_initial_value_name(declare):
+    message = r"'(h|g)_0' is the name of state '(h|g)''s initial value \(wrt='(h|g)_0'\)"
+    with pytest.raises(InvalidNameError, match=message):
+        declare(elman_like(update=False, loss=False))
+
+
+def test_values_that_divide_by_zero_or_overflow_are_named_not_silent():
+    cell = Cell("div")
+    x = cell.input("x")
+    w = cell.param("w")
+    h = cell.state("h", init=0)
+    cell.update(h, sp.tanh(w / x + h.prev))
+    cell.loss(h**2)
+    with pytest.raises(ValuesError, match=r"the forward pass at step 2 fails .*divide by zero or overflow"):
+        gradients(cell, 2, {"w": 1.0, "x": [1.0, 0.0]})
+    big = elman_like()
+    with pytest.raises(ValuesError, match=r"(L|∂L) .*at step 1 is (inf|nan): the values overflow"):
+        gradients(big, 3, values(V=1e200))
