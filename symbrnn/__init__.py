@@ -64,6 +64,14 @@ from .unroll import Unrolled, unroll
 __version__ = "0.1.0"
 
 
+def __getattr__(name):
+    # symbrnn.render loads rich: import it only when asked for
+    if name == "render":
+        import importlib
+
+        return importlib.import_module(".render", __name__)
+    raise AttributeError(f"module 'symbrnn' has no attribute {name!r}")
+
 __all__ = [
     "AlgebraicLoopError",
     "Cell",

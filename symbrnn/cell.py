@@ -42,6 +42,7 @@ import numpy as np
 import sympy as sp
 
 from . import errors
+from .display import Displayed
 from .expressions import STEP_SUFFIX, as_expr, as_shape, as_value, normalise, owner, scalar_init, tensor_init
 from .kinds import (
     COMPUTED,
@@ -89,7 +90,7 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class Cell:
+class Cell(Displayed):
     """One step of a recurrent cell: named quantities and their sympy expressions.
 
     Declare quantities with :meth:`input`, :meth:`target`, :meth:`param`,

@@ -26,7 +26,7 @@ from .values import resolve_values
 __all__ = ["main"]
 
 PROG = "symbrnn"
-MAX_EXPANDED_STEPS = 6  # the fully expanded closed form grows fast with T
+FORMS = ("abstract", "concrete", "generic", "expanded", "terms")
 
 
 def _cell(ref: str):
@@ -86,18 +86,55 @@ def cmd_show(args, out) -> int:
     return 0
 
 
+def _emit(obj, args, out, **options) -> None:
+    """Write a cell, derivation, evaluation or worked solution in ``args.format`` (to ``-o`` if given)."""
+    from . import render
+
+    if args.format == "markdown":
+        text = render.to_markdown(obj, **options)
+    elif args.format == "latex":
+        text = render.to_latex(obj, standalone=bool(getattr(args, "output", None)), **options)
+    else:  # rich, drawn at the terminal's width (COLUMNS, default 100) with no trailing blanks
+        drawable = obj if isinstance(obj, render.WorkedSolution) else render.renderable(obj, **options)
+        width = int(os.environ.get("COLUMNS", "100")) if os.environ.get("COLUMNS", "").isdigit() else 100
+        text = "\n".join(line.rstrip() for line in render.to_text(drawable, width=width).splitlines())
+    _write(text, args, out)
+
+
+def _write(text: str, args, out) -> None:
+    path = getattr(args, "output", None)
+    if path:
+        Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        out.write(text if text.endswith("\n") else text + "\n")
+
+
 def cmd_derive(args, out) -> int:
+    from . import render
+
     cell = _cell(args.cell)
     d = derive(cell, args.steps, wrt=args.wrt, mode=args.mode)
-    if args.form == "expanded":
-        if args.steps > MAX_EXPANDED_STEPS:
-            raise errors.SpecError(
-                f"--form expanded grows fast with T: use --steps {MAX_EXPANDED_STEPS} or fewer, or --form terms"
-            )
-        out.write(f"d{d.of}/d{d.wrt} = {d.expand()}\n")
+    if args.format in ("markdown", "latex"):  # the whole derivation: every form that fits
+        _emit(d, args, out)
         return 0
-    out.write(f"# d{d.of}/d{d.wrt} of cell {cell.name!r}, T = {d.T}, {d.mode} mode: every term, in evaluation order\n")
-    out.write(str(d) + "\n")
+    if args.form == "terms":
+        out.write(f"# d{d.of}/d{d.wrt} of cell {cell.name!r}, T = {d.T}, {d.mode} mode: every term, in evaluation order\n")
+        out.write(str(d) + "\n")
+    elif args.form == "abstract":
+        _emit(d, args, out)
+    elif args.form == "concrete":
+        for term in d.terms:
+            out.write(f"{term.symbol} = {render.concrete(d, term.expr)}\n")
+    elif args.form == "generic":
+        out.write(str(render.GenericForm(d.cell, d.wrt, mode=d.mode)) + "\n")
+    else:  # expanded
+        try:
+            out.write(str(render.ExpandedForm(d)) + "\n")
+        except render.ExpansionTooLarge as exc:
+            raise errors.SpecError(
+                f"--form expanded: {exc}; the expanded form grows fast with T: use fewer --steps,"
+                " or --form abstract / generic"
+            ) from None
     return 0
 
 
@@ -116,6 +153,11 @@ def cmd_eval(args, out) -> int:
         grads.update(parts)
     trace = compile_cell(cell).forward(values, T=T)
     forward = {f"{n}_{t}": column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
+    if args.format != "text" and not args.json:
+        if cell.shaped or len(evaluations) != 1:
+            raise errors.SpecError(f"--format {args.format} shows one derivation of a scalar cell: give one --wrt")
+        _emit(evaluations[0], args, out, digits=min(args.digits, 10))
+        return 0
     if args.json:
         doc = {
             "cell": cell.name, "T": T, "mode": args.mode, "loss": loss,
@@ -146,6 +188,21 @@ def cmd_eval(args, out) -> int:
     out.write("\ngradients:\n")
     for w, g in grads.items():
         out.write(f"  dL/d{w} = {_fmt(g, digits)}\n")
+    return 0
+
+
+def cmd_solve(args, out) -> int:
+    from . import render
+
+    cell = _cell(args.cell)
+    if cell.shaped:
+        raise errors.SpecError(f"solve writes worked solutions for scalar cells; {cell.name!r} has vector quantities")
+    values = load_values(args.values)
+    T = _steps(args, values, cell)
+    values = _values(args.values, cell, T)
+    optimizer = render.Adam(lr=args.lr or 0.001) if args.optimizer == "adam" else render.SGD(lr=args.lr or 0.1)
+    solution = render.WorkedSolution(cell, T, values, digits=args.digits, optimizer=optimizer, mode=args.mode)
+    _emit(solution, args, out)
     return 0
 
 
@@ -201,9 +258,27 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--steps", "-T", type=_positive, required=True, metavar="T", help="number of steps")
     c.add_argument("--wrt", required=True, metavar="PARAM", help="a param, or an initial state such as h_0")
     c.add_argument("--mode", choices=MODES, default="forward", help="forward: explicit + implicit; reverse: deltas")
-    c.add_argument("--form", choices=("terms", "expanded"), default="terms",
-                   help="terms: every named term (default); expanded: the closed form (small T)")
+    c.add_argument("--form", choices=FORMS, default="abstract",
+                   help="abstract: the recursion as a labelled tree (default); concrete: every term with its"
+                   " expression; generic: valid for every T (Sum/Product); expanded: fully expanded (small T);"
+                   " terms: the term list")
+    c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich",
+                   help="rich: the terminal (default); markdown and latex write the whole derivation")
     c.set_defaults(run=cmd_derive)
+
+    c = sub.add_parser("solve", help="a worked solution: forward pass, every term, gradients, the update",
+                       epilog="example: symbrnn solve elman --values values.toml --format markdown -o solution.md")
+    c.add_argument("cell", metavar="CELL", help=cell_help)
+    c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
+    c.add_argument("--steps", "-T", type=_positive, metavar="T",
+                   help="number of steps (default: the length of the sequences in the values file)")
+    c.add_argument("--mode", choices=MODES, default="forward")
+    c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
+    c.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="the update step (default sgd)")
+    c.add_argument("--lr", type=float, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
+    c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE (latex: a whole document)")
+    c.set_defaults(run=cmd_solve)
 
     for name, run, text, example in (
         ("eval", cmd_eval, "the numbers: loss, forward values, every term, gradients",
@@ -221,6 +296,8 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
             c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
             c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
+            c.add_argument("--format", choices=("text", "rich", "markdown", "latex"), default="text",
+                           help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
         c.set_defaults(run=run)
     return p
 

@@ -37,6 +37,7 @@ import sympy as sp
 
 from . import errors
 from .cell import INPUT, PARAM, STATE, TARGET, Cell, a
+from .display import Displayed
 from .lower import lowered
 from .partials import CellPartials
 from .symbols import Named, Now, Prev, Step, step
@@ -130,7 +131,7 @@ def resolve_of(cell: Cell, T: int, of) -> tuple[str, int | None]:
     return base, t
 
 
-class TotalDerivative(TermIndex):
+class TotalDerivative(TermIndex, Displayed):
     """The total derivative d(of)/d(wrt) of an unrolled cell, as labelled terms (symbolic, lazy).
 
     Built by :func:`derive`. The terms are built on first use; :meth:`value`

@@ -25,6 +25,7 @@ import sympy as sp
 from .cell import Cell
 from .compile import kernels_for
 from .derive import TotalDerivative
+from .display import Displayed
 from .numeric import loss_and_gradients
 from .symbols import step
 from .terms import Term, TermIndex
@@ -32,7 +33,7 @@ from .values import Values, resolve_values
 
 __all__ = ["Evaluation", "evaluate", "gradients"]
 
-class Evaluation(TermIndex):
+class Evaluation(TermIndex, Displayed):
     """A derivation with numbers: every term's ``value``, the forward values, the loss.
 
     Attributes

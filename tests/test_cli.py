@@ -203,3 +203,54 @@ def test_eval_json_gives_the_seed000_reference_numbers():
     for t, row in enumerate(ref["forward"], start=1):  # the notes count steps from 0
         assert doc["forward"][f"h_{t}"] == pytest.approx([row["out"]], abs=1e-12)
         assert doc["forward"][f"c_{t}"] == pytest.approx([row["state"]], abs=1e-12)
+
+
+@pytest.mark.parametrize("form, first", [
+    ("abstract", "dL/dU = dL_1/dU + dL_2/dU   (elman, T = 2, forward mode)"),
+    ("concrete", "∂h_1/∂U = h_0*(1 - tanh(a_1)**2)"),
+    ("generic", "dL/dU = Σ_{t=1..T} ∂L_t/∂h_t·Σ_{k=1..t} (Π_{j=k+1..t} ∂h_j/∂h_{j-1})·∂h_k/∂U"),
+    ("expanded", "dL/dU = ∂L_1/∂h_1·∂h_1/∂U + ∂L_2/∂h_2·∂h_2/∂U + ∂L_2/∂h_2·∂h_2/∂h_1·∂h_1/∂U"),
+    ("terms", "# dL/dU of cell 'elman', T = 2, forward mode: every term, in evaluation order"),
+])
+def test_derive_every_form(form, first):
+    r = symbrnn("derive", "elman", "--steps", 2, "--wrt", "U", "--form", form)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == first
+    assert all(line == line.rstrip() for line in r.stdout.splitlines())
+
+
+@pytest.mark.parametrize("fmt, marker", [("markdown", "# dL/dU for 'elman'"), ("latex", "\\section*")])
+def test_derive_markdown_and_latex(fmt, marker):
+    r = symbrnn("derive", "elman", "--steps", 3, "--wrt", "U", "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(marker)
+
+
+@pytest.mark.parametrize("fmt", ["rich", "markdown", "latex"])
+def test_eval_rendered_formats_show_the_reference_numbers(fmt):
+    r = symbrnn("eval", "elman", "--values", VALUES, "--wrt", "U", "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    assert "-0.076971" in r.stdout  # dL/dU of seed 002, 6 digits
+    assert "0.445993" in r.stdout  # dh_3/dU
+
+
+def test_solve_writes_the_worked_solution_in_every_format(tmp_path):
+    ref = load_reference("seed002_elman.json")
+    r = symbrnn("solve", "elman", "--values", VALUES, "--digits", 6)
+    assert r.returncode == 0, r.stderr
+    for name, value in ref["updated_parameters"].items():
+        assert f"{value:.6f}" in r.stdout, name  # the SGD update, eta = 0.1
+    md = tmp_path / "s.md"
+    assert symbrnn("solve", "elman", "--values", VALUES, "--format", "markdown", "-o", md).returncode == 0
+    assert md.read_text().startswith("# ") and "-0.0770" in md.read_text()
+    tex = tmp_path / "s.tex"
+    r = symbrnn("solve", "elman", "--values", VALUES, "--optimizer", "adam", "--lr", "0.01", "--format", "latex",
+                "-o", tex)
+    assert r.returncode == 0 and r.stdout == ""
+    text = tex.read_text()
+    assert text.startswith("\\documentclass") and text.rstrip().endswith("\\end{document}") and "Adam" in text
+
+
+def test_solve_refuses_vector_cells_with_one_line():
+    r = symbrnn("solve", "lstm_gomez", "--values", CELLS / "seed000_values.json")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "scalar cells" in r.stderr
