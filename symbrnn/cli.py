@@ -118,7 +118,8 @@ def cmd_derive(args, out) -> int:
         _emit(d, args, out)
         return 0
     if args.form == "terms":
-        out.write(f"# d{d.of}/d{d.wrt} of cell {cell.name!r}, T = {d.T}, {d.mode} mode: every term, in evaluation order\n")
+        out.write(f"# d{d.of}/d{d.wrt} of cell {cell.name!r}, T = {d.T}, {d.mode} mode:"
+                  " every term, in evaluation order\n")
         out.write(str(d) + "\n")
     elif args.form == "abstract":
         _emit(d, args, out)

@@ -54,22 +54,12 @@ def as_expr(value, where: str, *, loss: bool = False) -> sp.Expr:
             f"{where}: got a {shape} {'matrix' if isinstance(value, sp.MatrixBase) else 'array'} where a scalar"
             " is needed; reduce it to a scalar (e.g. a sum of its entries)"
         )
-    if isinstance(value, sp.Expr):
-        return value
-    if isinstance(value, numbers.Integral):
-        return sp.Integer(int(value))
-    if isinstance(value, numbers.Rational):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, numbers.Real):
-        return sp.Float(float(value))
     if isinstance(value, str):
         raise errors.ExpressionError(
             f"{where}: got the text {value!r}; write the expression with the symbols the cell"
             " returned (e.g. w*x + U*h.prev + b), text is never parsed"
         )
-    raise errors.ExpressionError(
-        f"{where}: expected a sympy expression or a number, got {type(value).__name__}"
-    )
+    return element(value, where)
 
 
 def as_shape(shape, name) -> tuple[int, ...]:

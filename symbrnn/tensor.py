@@ -61,7 +61,7 @@ def element(value, where: str = "tensor element") -> sp.Expr:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool) or value is None:
-        raise errors.ExpressionError(f"{where}: expected a number or a sympy expression, got {value!r}")
+        raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {value!r}")
     if isinstance(value, sp.Expr):
         return value
     if isinstance(value, numbers.Integral):
@@ -70,7 +70,7 @@ def element(value, where: str = "tensor element") -> sp.Expr:
         return sp.Rational(value.numerator, value.denominator)
     if isinstance(value, numbers.Real):
         return sp.Float(float(value))
-    raise errors.ExpressionError(f"{where}: expected a number or a sympy expression, got {type(value).__name__}")
+    raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {type(value).__name__}")
 
 
 def _object_array(value) -> np.ndarray:
