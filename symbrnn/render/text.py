@@ -31,6 +31,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from ..symbols import Named
+from ..tensor import element
 
 __all__ = ["Notation", "frac_latex", "frac_text", "index", "latex", "number", "sub_latex", "sub_text", "text"]
 
@@ -40,6 +41,11 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 #: in a product, factors print by rank (loss partials 1, products 2, Jacobians and explicit terms 3, sums 4)
 Notation = Mapping[str, tuple[Callable[[sp.Expr], str], Callable[[sp.Expr], str], int]]
 
+
+
+def _basic(expr) -> sp.Basic:
+    """A sympy object for ``expr``: numbers are converted, text is refused (never parsed)."""
+    return expr if isinstance(expr, sp.Basic) else element(expr, "a rendered expression")
 
 def number(x: float, digits: int) -> str:
     """``x`` with ``digits`` decimals; never ``-0.000``.
@@ -68,7 +74,7 @@ def index(expr, printer=sp.sstr) -> str:
     >>> index(t - i - 1), index(k + 1), index(-k + t)
     ('t - i - 1', 'k + 1', 't - k')
     """
-    terms = sorted(sp.Add.make_args(sp.sympify(expr)),
+    terms = sorted(sp.Add.make_args(_basic(expr)),
                    key=lambda a: (a.is_number, a.could_extract_minus_sign(), sp.default_sort_key(a)))
     out = printer(terms[0])
     for a in terms[1:]:
@@ -249,7 +255,7 @@ def text(expr, *, values: Mapping | None = None, digits: int = 4, notation: Nota
     >>> text(h*(1 - sp.tanh(a)**2))
     'h·(1 - tanh(a)²)'
     """
-    return _unicode(_TextPrinter(values, digits, notation).doprint(sp.sympify(expr)))
+    return _unicode(_TextPrinter(values, digits, notation).doprint(_basic(expr)))
 
 
 def latex(expr, *, values: Mapping | None = None, digits: int = 4, notation: Notation | None = None,
@@ -268,7 +274,7 @@ def latex(expr, *, values: Mapping | None = None, digits: int = 4, notation: Not
     if values and mul_symbol is None:
         mul_symbol = "dot"
     printer = _LatexPrinter(values, digits, notation, mul_symbol=mul_symbol)
-    out = printer.doprint(sp.sympify(expr))
+    out = printer.doprint(_basic(expr))
     return "".join(_GREEK.get(ch, ch) for ch in out) if not out.isascii() else out
 
 
