@@ -8,6 +8,7 @@ finite differences disagree.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -29,9 +30,21 @@ PROG = "symbrnn"
 FORMS = ("abstract", "concrete", "generic", "expanded", "terms")
 
 
-def _cell(ref: str):
+SIZES = ("input_size", "hidden_size", "output_size", "classes")
+
+
+def _cell(ref: str, args=None):
+    sizes = {k: getattr(args, k) for k in SIZES if getattr(args, k, None) is not None}
     if ref in BUILTIN:
-        return BUILTIN[ref][0]()
+        make = BUILTIN[ref][0]
+        accepted = inspect.signature(make).parameters
+        for k in sizes:
+            if k not in accepted:
+                takes = ", ".join("--" + a.replace("_", "-") for a in SIZES if a in accepted) or "no size options"
+                raise errors.SpecError(f"cell {ref!r} has no --{k.replace('_', '-')} (it takes {takes})")
+        return make(**sizes)
+    if sizes:
+        raise errors.SpecError(f"size options are for built-in cells; {ref!r} declares its own shapes")
     if ref.endswith(".toml") or Path(ref).exists():
         return load_cell(ref)
     known = ", ".join(sorted(BUILTIN))
@@ -76,7 +89,7 @@ def cmd_cells(args, out) -> int:
 
 
 def cmd_show(args, out) -> int:
-    cell = _cell(args.cell)
+    cell = _cell(args.cell, args)
     cell.validate()
     out.write(str(cell) + "\n")
     out.write("graph edges (delay: the previous step's value):\n")
@@ -112,7 +125,7 @@ def _write(text: str, args, out) -> None:
 def cmd_derive(args, out) -> int:
     from . import render
 
-    cell = _cell(args.cell)
+    cell = _cell(args.cell, args)
     d = derive(cell, args.steps, wrt=args.wrt, mode=args.mode)
     if args.format in ("markdown", "latex"):  # the whole derivation: every form that fits
         _emit(d, args, out)
@@ -140,7 +153,7 @@ def cmd_derive(args, out) -> int:
 
 
 def cmd_eval(args, out) -> int:
-    cell = _cell(args.cell)
+    cell = _cell(args.cell, args)
     values = load_values(args.values)
     T = _steps(args, values, cell)
     values = _values(args.values, cell, T)
@@ -195,7 +208,7 @@ def cmd_eval(args, out) -> int:
 def cmd_solve(args, out) -> int:
     from . import render
 
-    cell = _cell(args.cell)
+    cell = _cell(args.cell, args)
     if cell.shaped:
         raise errors.SpecError(f"solve writes worked solutions for scalar cells; {cell.name!r} has vector quantities")
     values = load_values(args.values)
@@ -208,7 +221,7 @@ def cmd_solve(args, out) -> int:
 
 
 def cmd_check_grad(args, out) -> int:
-    cell = _cell(args.cell)
+    cell = _cell(args.cell, args)
     values = load_values(args.values)
     T = _steps(args, values, cell)
     values = _values(args.values, cell, T)
@@ -237,6 +250,12 @@ def _digits(text: str) -> int:
     return n
 
 
+def _size_options(c) -> None:
+    group = c.add_argument_group("sizes of a built-in cell (where it has them)")
+    for name in SIZES:
+        group.add_argument("--" + name.replace("_", "-"), type=_positive, metavar="N", dest=name)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
@@ -251,11 +270,13 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("show", help="a cell's equations and graph", epilog="example: symbrnn show elman")
     c.add_argument("cell", metavar="CELL", help=cell_help)
+    _size_options(c)
     c.set_defaults(run=cmd_show)
 
     c = sub.add_parser("derive", help="the derivation of dL/dθ, every term labelled",
                        epilog="example: symbrnn derive elman --steps 3 --wrt U --mode reverse")
     c.add_argument("cell", metavar="CELL", help=cell_help)
+    _size_options(c)
     c.add_argument("--steps", "-T", type=_positive, required=True, metavar="T", help="number of steps")
     c.add_argument("--wrt", required=True, metavar="PARAM", help="a param, or an initial state such as h_0")
     c.add_argument("--mode", choices=MODES, default="forward", help="forward: explicit + implicit; reverse: deltas")
@@ -270,6 +291,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("solve", help="a worked solution: forward pass, every term, gradients, the update",
                        epilog="example: symbrnn solve elman --values values.toml --format markdown -o solution.md")
     c.add_argument("cell", metavar="CELL", help=cell_help)
+    _size_options(c)
     c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
     c.add_argument("--steps", "-T", type=_positive, metavar="T",
                    help="number of steps (default: the length of the sequences in the values file)")
@@ -289,6 +311,7 @@ def parser() -> argparse.ArgumentParser:
     ):
         c = sub.add_parser(name, help=text, epilog=f"example: {example}")
         c.add_argument("cell", metavar="CELL", help=cell_help)
+        _size_options(c)
         c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
         c.add_argument("--steps", "-T", type=_positive, metavar="T",
                        help="number of steps (default: the length of the sequences in the values file)")

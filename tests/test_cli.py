@@ -255,3 +255,21 @@ def test_solve_writes_the_worked_solution_in_every_format(tmp_path):
 def test_solve_refuses_vector_cells_with_one_line():
     r = symbrnn("solve", "lstm_gomez", "--values", CELLS / "seed000_values.json")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "scalar cells" in r.stderr
+
+
+def test_size_options_of_builtin_cells():
+    r = symbrnn("show", "lstm", "--input-size", 2, "--hidden-size", 3)
+    assert r.returncode == 0, r.stderr
+    assert "params: W_ih (12, 2), W_hh (12, 3), b_ih (12,), b_hh (12,)" in r.stdout
+    r = symbrnn("derive", "elman", "--hidden-size", 2, "--steps", 2, "--wrt", "U[1,0]", "--form", "terms")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1].split()[:2] == ["result", "dL/dU[1,0]"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["show", "elman", "--classes", 3], "cell 'elman' has no --classes (it takes --input-size, --hidden-size"),
+    (["show", str(CELLS / "elman.toml"), "--hidden-size", 2], "size options are for built-in cells"),
+])
+def test_size_option_errors(args, message):
+    r = symbrnn(*args)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and message in r.stderr
