@@ -69,9 +69,10 @@ def _values(path: str, cell, T: int) -> dict:
     return values
 
 
-def _fmt(x, digits: int) -> str:
+def _fmt(x, digits: int, indent: int = 0) -> str:
+    """A number or array with ``digits`` digits; an array's later rows are indented by ``indent``."""
     if isinstance(x, np.ndarray):
-        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="maxprec")
+        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="maxprec", prefix=" " * indent)
     return f"{x + 0.0:.{digits}g}"
 
 
@@ -201,7 +202,8 @@ def cmd_eval(args, out) -> int:
             out.write(f"  {t.kind:>12}  {t.symbol} = {t.expr} = {_fmt(t.value, digits)}\n")
     out.write("\ngradients:\n")
     for w, g in grads.items():
-        out.write(f"  dL/d{w} = {_fmt(g, digits)}\n")
+        label = f"  dL/d{w} = "
+        out.write(f"{label}{_fmt(g, digits, len(label))}\n")
     return 0
 
 

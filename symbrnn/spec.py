@@ -22,23 +22,31 @@ Cell file (the seed 002 Elman cell)::
     [loss]
     L = "(yhat - y)**2 / 2"
 
+Vectors and matrices: ``inputs``, ``targets`` and ``params`` may be tables of
+shapes instead of lists of names (``W = [4, 2]``, ``b = 4``, ``s = []`` for a
+scalar), a state takes ``shape = 3`` and an ``init`` that is a number, a list
+or a param's name, and each node takes the shape of its equation (nodes may
+come in any order). See ``examples/cells/lstm.toml``.
+
 Values file: the names of params (numbers) and per-step data (lists), e.g.
-``w = 0.5`` and ``x = [1.0, 0.8, 0.6]`` in TOML, or the same as a JSON object.
+``w = 0.5`` and ``x = [1.0, 0.8, 0.6]`` in TOML, or the same as a JSON object;
+vectors and matrices as nested lists.
 
 Examples
 --------
 >>> cell = load_cell_text(EXAMPLE, "elman.toml")
 >>> print(cell.expr("a"))
 U*h_{t-1} + b + w*x_t
->>> load_cell_text('name = "bad"\\nparams = ["w"]\\n[loss]\\nL = "w.__class__"\\n', "bad.toml")
+>>> load_cell_text('name = "bad"\\nparams = ["w"]\\n[loss]\\nL = "w.__class__"\\n', "bad.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-symbrnn.errors.EquationError: bad.toml:4: loss.L: attribute access .__class__ is not allowed; only STATE.prev is
+symbrnn.errors.EquationError: bad.toml:4: loss.L: attribute access .__class__ is not allowed; only STATE.prev, ...
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -46,8 +54,9 @@ import networkx as nx
 
 from . import errors
 from .cell import INPUT, LOSS, NODE, PARAM, STATE, TARGET, Cell
-from .equations import parse_equation
+from .equations import MAX_COMPONENTS, names_in, parse_equation
 from .symbols import now, param
+from .tensor import Tensor
 
 try:  # Python 3.11+
     import tomllib
@@ -134,10 +143,29 @@ class _CellFile:
         return kind(f"{where}: {path}: {message}")
 
     def names(self, key: str) -> list[str]:
+        return list(self.declared(key))
+
+    def declared(self, key: str) -> dict[str, tuple[int, ...]]:
+        """``inputs``/``targets``/``params``: a list of scalar names, or a table of name = shape."""
         value = self.data.get(key, [])
+        if isinstance(value, dict):
+            return {n: self.shape(key, n, shape) for n, shape in value.items()}
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(None, key, f"must be a list of names, e.g. {key} = [\"w\", \"U\"]")
-        return value
+            raise self.fail(None, key, f"must be a list of names, e.g. {key} = [\"w\", \"U\"], or a table of"
+                                       f" shapes, e.g. [{key}] then W = [3, 2]")
+        return {n: () for n in value}
+
+    def shape(self, section: str, key: str, shape) -> tuple[int, ...]:
+        ok = isinstance(shape, list) and all(type(n) is int and n > 0 for n in shape) or (
+            type(shape) is int and shape > 0)
+        if not ok:
+            raise self.fail(section, key, f"shape {shape!r}: give 3 for a vector, [3, 2] for a matrix, [] for a"
+                                          " scalar", errors.ShapeError)
+        dims = (shape,) if isinstance(shape, int) else tuple(shape)
+        if math.prod(dims) > MAX_COMPONENTS:
+            raise self.fail(section, key, f"shape {list(dims)} has {math.prod(dims):,} components; at most"
+                                          f" {MAX_COMPONENTS} in a cell file", errors.ShapeError)
+        return dims
 
     def table(self, key: str) -> dict:
         value = self.data.get(key, {})
@@ -150,7 +178,7 @@ class _CellFile:
             raise self.fail(section, key, f"must be an equation in quotes, e.g. {key} = \"w*x + b\"")
         try:
             return parse_equation(text, names, states)
-        except errors.EquationError as exc:
+        except (errors.EquationError, errors.ShapeError) as exc:
             raise self.fail(section, key, str(exc), errors.EquationError) from None
 
     def build(self) -> Cell:
@@ -161,8 +189,9 @@ class _CellFile:
         name = data.get("name", Path(self.source).stem)
         if not isinstance(name, str):
             raise self.fail(None, "name", "must be text in quotes")
-        declared = [(n, k) for key, k in (("inputs", INPUT), ("targets", TARGET), ("params", PARAM))
-                    for n in self.names(key)]
+        shapes = {key: self.declared(key) for key in ("inputs", "targets", "params")}
+        declared = [(n, k, shapes[key][n]) for key, k in (("inputs", INPUT), ("targets", TARGET), ("params", PARAM))
+                    for n in shapes[key]]
         states, nodes = self.table("states"), self.table("nodes")
         loss = data.get("loss")
         if isinstance(loss, str):
@@ -170,38 +199,92 @@ class _CellFile:
         if not isinstance(loss, dict) or len(loss) != 1:
             raise self.fail(None, "loss", 'needs exactly one per-step loss, e.g. [loss] then L = "(yhat - y)**2 / 2"',
                             errors.MissingLossError if loss is None else errors.SpecError)
-        kinds = declared + [(n, STATE) for n in states]
-        kinds += [(n, NODE) for n in nodes] + [(n, LOSS) for n in loss]
-        symbols = {n: (param(n) if k == PARAM else now(n)) for n, k in kinds if k != LOSS}
-        state_names = set(states)
-        graph = nx.DiGraph(name=name)
-        for n, kind in kinds:
-            if n in graph:
-                raise self.fail(None, n, f"{n!r} is declared twice; give each quantity its own name",
-                                errors.DuplicateNameError)
-            graph.add_node(n, kind=kind)
         for n, spec in states.items():
             if not isinstance(spec, dict) or "update" not in spec:
                 raise self.fail("states", n, 'needs an update, e.g. h = { init = 0, update = "tanh(a)" }',
                                 errors.MissingUpdateError)
-            extra = set(spec) - {"init", "update"}
+            extra = set(spec) - {"init", "update", "shape"}
             if extra:
-                raise self.fail("states", n, f"unknown key {sorted(extra)[0]!r}; a state has init and update")
-            init = spec.get("init", 0)
-            if isinstance(init, str):
-                if init not in self.names("params"):
-                    raise self.fail("states", n, f"init {init!r} must be a number or one of the params")
-                init = param(init)
-            elif isinstance(init, bool) or not isinstance(init, (int, float)):
-                raise self.fail("states", n, "init must be a number or the name of a param")
-            graph.nodes[n].update(init=init, expr=self.equation("states", n, spec["update"], symbols, state_names))
-        for section, table in (("nodes", nodes), ("loss", loss)):
-            for n, text in table.items():
-                graph.nodes[n]["expr"] = self.equation(section, n, text, symbols, state_names)
+                raise self.fail("states", n, f"unknown key {sorted(extra)[0]!r}; a state has shape, init and update")
+        kinds = declared + [(n, STATE, self.shape("states", n, spec.get("shape", []))) for n, spec in states.items()]
+        symbols = {n: _symbol(n, k, shape) for n, k, shape in kinds}
+        kinds += [(n, NODE, None) for n in nodes] + [(n, LOSS, None) for n in loss]
+        state_names = set(states)
+        graph = nx.DiGraph(name=name)
+        for n, kind, shape in kinds:
+            if n in graph:
+                raise self.fail(None, n, f"{n!r} is declared twice; give each quantity its own name",
+                                errors.DuplicateNameError)
+            graph.add_node(n, kind=kind, **({"shape": shape} if shape else {}))
+        for n in self.node_order(name, nodes):  # a node's shape is its expression's: build the ones it uses first
+            expr = graph.nodes[n]["expr"] = self.equation("nodes", n, nodes[n], symbols, state_names)
+            symbols[n] = Tensor.symbols(n, expr.shape) if isinstance(expr, Tensor) else now(n)
+        for n, spec in states.items():
+            graph.nodes[n].update(init=self.init(n, spec.get("init", 0), shapes["params"], symbols),
+                                  expr=self.equation("states", n, spec["update"], symbols, state_names))
+        for n, text in loss.items():
+            graph.nodes[n]["expr"] = self.equation("loss", n, text, symbols, state_names)
         try:
             return Cell.from_graph(graph, name=name)
         except errors.CellError as exc:
             raise type(exc)(f"{self.source}: {exc}") from None
+
+    def node_order(self, cell: str, nodes: dict) -> list[str]:
+        """The nodes in an order where each comes after the nodes its equation uses."""
+        uses = nx.DiGraph()
+        uses.add_nodes_from(nodes)
+        for n, text in nodes.items():
+            if not isinstance(text, str):
+                raise self.fail("nodes", n, f"must be an equation in quotes, e.g. {n} = \"w*x + b\"")
+            try:
+                used = names_in(text)
+            except errors.EquationError as exc:
+                raise self.fail("nodes", n, str(exc), errors.EquationError) from None
+            uses.add_edges_from((u, n) for u in sorted(used) if u in nodes)
+        try:
+            loop = nx.find_cycle(uses)
+        except nx.NetworkXNoCycle:
+            return list(nx.lexicographical_topological_sort(uses, key=list(nodes).index))
+        path = " -> ".join([u for u, _ in loop] + [loop[0][0]])
+        raise self.fail("nodes", loop[0][0], f"algebraic loop in cell {cell!r}: {path} at the same step; break it by"
+                                             " using a state's previous value (h.prev) somewhere on the loop",
+                        errors.AlgebraicLoopError)
+
+    def init(self, state: str, init, params: dict, symbols: dict):
+        if isinstance(init, str):
+            if init not in params:
+                raise self.fail("states", state, f"init {init!r} must be a number, a list of numbers or one of the"
+                                                 " params")
+            return symbols[init]
+        if isinstance(init, list):
+            flat = _flatten(init)
+            if flat is None or not all(type(v) in (int, float) for v in flat):
+                raise self.fail("states", state, "init must be a number, a list of numbers or the name of a param")
+            return init
+        if isinstance(init, bool) or not isinstance(init, (int, float)):
+            raise self.fail("states", state, "init must be a number, a list of numbers or the name of a param")
+        return init
+
+
+def _symbol(name: str, kind: str, shape: tuple):
+    if shape:
+        return Tensor.symbols(name, shape, kind=kind)
+    return param(name) if kind == PARAM else now(name)
+
+
+def _flatten(value, depth: int = 0) -> list | None:
+    """The numbers of a nested list (None if it nests deeper than a matrix)."""
+    if not isinstance(value, list):
+        return [value]
+    if depth > 2:
+        return None
+    out = []
+    for v in value:
+        inner = _flatten(v, depth + 1)
+        if inner is None:
+            return None
+        out.extend(inner)
+    return out
 
 
 def load_cell_text(text: str, source: str = "<cell>") -> Cell:

@@ -191,9 +191,10 @@ def test_an_internal_error_exits_three_not_one(tmp_path):
     assert r.stderr.count("\n") == 1 and "internal error" in r.stderr and "RuntimeError: simulated bug" in r.stderr
 
 
-def test_eval_json_gives_the_seed000_reference_numbers():
+@pytest.mark.parametrize("cell", ["lstm_gomez", CELLS / "lstm.toml"])
+def test_eval_json_gives_the_seed000_reference_numbers(cell):
     ref = load_reference("seed000_lstm.json")
-    r = symbrnn("eval", "lstm_gomez", "--values", CELLS / "seed000_values.json", "--json")
+    r = symbrnn("eval", cell, "--values", CELLS / "seed000_values.json", "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["loss"] == pytest.approx(ref["total_loss_E"], abs=1e-12)

@@ -51,7 +51,8 @@ HOSTILE_EQUATIONS = {
     "deep-unary": ("-" * 1999 + "x", "the equation nests deeper than 40 levels"),
     "string": ("'rm -rf /'", "'rm -rf /' is not a number"),
     "walrus": ("(h := 1)", ":= is not allowed"),
-    "subscript": ("x[0]", "indexing [...] is not allowed"),
+    "subscript": ("x[0]", "indexing [...] is only for vectors and matrices; this is a scalar"),
+    "slice-of-scalar": ("x[0:10**9]", "indexing [...] is only for vectors and matrices"),
     "keyword-arg": ("tanh(x=1)", "tanh(...) takes plain positional arguments only"),
     "fstring": ("f'{x}'", "an f-string is not allowed"),
     "huge-int": ("1" * 200, "has more than 20 digits"),
@@ -94,6 +95,9 @@ def test_hostile_equation_is_refused_by_the_cli(name, tmp_path):
     (HEADER.encode() + b'[loss]\nL = "q*h"\n', "loss.L: unknown name 'q'; declare it first"),
     (HEADER.encode() + b'[nodes]\nz = "z*w"\n[loss]\nL = "z"\n', "algebraic loop in cell 'hostile': z -> z"),
     (HEADER.encode(), "loss: needs exactly one per-step loss"),
+    (b'[inputs]\nx = 2\n[params]\nv = 3\n[loss]\nL = "(x + v).sum()"\n',
+     ":6: loss.L: x + v: shapes (2,) and (3,) do not broadcast"),
+    (b'[params]\nW = [100000, 100000]\n[loss]\nL = "1"\n', "has 10,000,000,000 components; at most 256"),
 ])
 def test_bad_cell_files_are_refused_with_the_file_named(content, message, tmp_path):
     path = tmp_path / "cell.toml"
