@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import errors
+from .bptt import program_for
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .compile import kernels_for
 from .lower import assemble, expand_wrt, lowered, regroup
@@ -28,7 +29,7 @@ from .symbols import Now
 from .unroll import check_steps
 from .values import resolve_values
 
-__all__ = ["CompiledCell", "compile_cell", "loss_and_gradients"]
+__all__ = ["STRATEGIES", "CompiledCell", "compile_cell", "loss_and_gradients"]
 
 
 def _templates(P: CellPartials, levels, params) -> dict:
@@ -41,7 +42,11 @@ def _templates(P: CellPartials, levels, params) -> dict:
     return out
 
 
-def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse"):
+STRATEGIES = ("auto", "bptt", "terms")
+
+
+def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse", strategy: str = "auto",
+                       backend: str = "python"):
     """The total loss and dL/dθ for each param (and, if asked, initial state ``"h_0"``).
 
     Parameters
@@ -51,6 +56,14 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     wrt : list of str, optional
         Params and initial states (``"h_0"``); default every param.
     mode : {"reverse", "forward"}
+    strategy : {"auto", "bptt", "terms"}
+        ``"bptt"`` runs the generated program of :mod:`symbrnn.bptt` (reverse
+        mode only; the fastest); ``"terms"`` runs the derivation's recursion
+        on the step kernels' template values (the reference the tests pin
+        the program to). ``"auto"`` is ``"bptt"`` in reverse mode.
+    backend : {"python", "numpy"}
+        For ``"bptt"``: plain floats with :mod:`math` (fastest for one
+        sequence) or numpy.
 
     Returns
     -------
@@ -62,6 +75,12 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     cell.validate()
     if mode not in ("forward", "reverse"):
         raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
+    if strategy not in STRATEGIES:
+        raise errors.SymbrnnError(f"strategy={strategy!r}: use one of {', '.join(STRATEGIES)}")
+    if strategy == "bptt" and mode != "reverse":
+        raise errors.SymbrnnError("strategy='bptt' runs reverse mode; use mode='reverse' or strategy='terms'")
+    if strategy != "terms" and mode == "reverse":  # the program falls back here (strategy="terms") on bad values
+        return program_for(cell).run(T, values, wrt=wrt, backend=backend)
     shaped, cell = cell, lowered(cell)
     vals = resolve_values(cell, T, values)
     params = cell.names(PARAM)
@@ -129,7 +148,7 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
 
 
 class CompiledCell:
-    """A cell compiled to numeric step kernels (numpy, cse), independent of T.
+    """A cell compiled to numeric code, independent of T: step kernels and a generated BPTT program.
 
     Attributes
     ----------
@@ -146,8 +165,16 @@ class CompiledCell:
     [0.0, 0.604368, 0.71736, 0.695577]
     >>> round(f.gradients(values)["V"], 12)
     -0.33592684577
-    >>> print(f.source.splitlines()[1])
-        _c0 = U*h_prev + b + w*x
+    >>> print(f.source.splitlines()[0])
+    def bptt(T, _seq_x, _seq_y, w, U, V, b, c, h_init):
+
+    A batch: N sequences at once (per-step data of shape (N, T)), one gradient each:
+
+    >>> import numpy as np
+    >>> batch = {**values, "x": np.tile(values["x"], (4, 1)), "y": np.tile(values["y"], (4, 1))}
+    >>> losses, grads = f.batch(batch)
+    >>> losses.shape, grads["V"].shape, round(float(grads["V"][3]), 12)
+    ((4,), (4,), -0.33592684577)
     """
 
     def __init__(self, cell: Cell):
@@ -159,6 +186,7 @@ class CompiledCell:
         states = tuple(n for n in low._step_order() if low.kind(n) == STATE)
         levels = states + (low.loss_name,)
         self._kernels.use_templates(_templates(P, levels, [low.symbol(p) for p in low.names(PARAM)]))
+        self._program = program_for(cell)
 
     def __repr__(self) -> str:
         return f"CompiledCell({self.cell.name!r})"
@@ -176,13 +204,37 @@ class CompiledCell:
         """The total loss L = Σ_t L_t."""
         return float(sum(self.forward(values, T=T)[self.cell.loss_name][1:]))
 
-    def gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse") -> dict[str, float]:
-        """dL/dθ for every param (or for ``wrt``, which may include initial states ``"h_0"``); arrays if shaped."""
-        return loss_and_gradients(self.cell, _steps_of(self.cell, values, T), values, wrt=wrt, mode=mode)[1]
+    def gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse", strategy: str = "auto",
+                  backend: str = "python") -> dict[str, float]:
+        """dL/dθ for every param (or for ``wrt``, which may include initial states ``"h_0"``); arrays if shaped.
+
+        ``strategy`` and ``backend`` are those of :func:`loss_and_gradients`.
+        """
+        return self.loss_and_gradients(values, T=T, wrt=wrt, mode=mode, strategy=strategy, backend=backend)[1]
+
+    def loss_and_gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse",
+                           strategy: str = "auto", backend: str = "python"):
+        """The total loss and the gradients in one pass (see :func:`loss_and_gradients`)."""
+        return loss_and_gradients(self.cell, _steps_of(self.cell, values, T), values, wrt=wrt, mode=mode,
+                                  strategy=strategy, backend=backend)
+
+    def batch(self, values, *, T: int | None = None, wrt=None):
+        """Losses and gradients of N sequences (or N parameter sets) at once, vectorised with numpy.
+
+        Per-step data have shape ``(N, T, *shape)``; each param its own shape
+        (shared) or ``(N, *shape)``. Returns an array of N losses and, per
+        name, an array ``(N, *shape)`` of each sequence's own gradient.
+        """
+        return self._program.run_batch(values, T=T, wrt=wrt)
 
     @property
     def source(self) -> str:
-        """The generated Python source: the forward kernel, then the term kernel."""
+        """The generated Python source of the gradient: the BPTT program, forward loop then backward loop."""
+        return self._program.source
+
+    @property
+    def kernel_source(self) -> str:
+        """The generated Python source of the step kernels: the forward kernel, then the term kernel."""
         return self._kernels.forward_source + "\n" + self._kernels.terms_source
 
 

@@ -60,14 +60,17 @@ def test_a_symbol_the_loss_does_not_depend_on_has_derivative_zero(cell, T, data)
 
 
 @SETTINGS
-@given(cell=cells(), T=st.integers(1, 4), mode=st.sampled_from(["forward", "reverse"]), data=st.data())
-def test_the_numeric_recursion_equals_the_evaluated_terms(cell, T, mode, data):
-    """value() and gradients() skip the symbolic terms; they must give the terms' own numbers."""
+@given(cell=cells(), T=st.integers(1, 4), data=st.data(),
+       how=st.sampled_from([("forward", "terms", "python"), ("reverse", "terms", "python"),
+                            ("reverse", "bptt", "python"), ("reverse", "bptt", "numpy")]))
+def test_the_numeric_recursion_equals_the_evaluated_terms(cell, T, how, data):
+    """value() and gradients() skip the symbolic terms; every strategy and backend must give the terms' numbers."""
     from symbrnn.numeric import loss_and_gradients
 
+    mode, strategy, backend = how
     values = values_for(cell, T, data.draw)
     wrts = _wrts(cell)
-    loss, grads = loss_and_gradients(cell, T, values, wrt=wrts, mode=mode)
+    loss, grads = loss_and_gradients(cell, T, values, wrt=wrts, mode=mode, strategy=strategy, backend=backend)
     for wrt in wrts:
         ev = derive(cell, T, wrt=wrt, mode=mode).evaluate(values)
         assert grads[wrt] == pytest.approx(ev.value, rel=1e-12, abs=1e-14), wrt

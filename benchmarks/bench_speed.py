@@ -1,0 +1,397 @@
+"""Speed benchmark: symbrnn's generated BPTT against the peers, in one process (run by hand, not by CI).
+
+Cases (float64; every system must agree with symbrnn to 1e-9 relative, or the script stops):
+
+1. derive + compile, scalar Elman and LSTM (input 2, hidden 1): symbrnn (independent of T),
+   naive sympy (diff of the unrolled loss, T = 32), PyTensor scan + grad, JAX jit (lax.scan),
+   CasADi SX (T = 1000);
+2. loss + gradient of every param at T = 1000: the same systems, PyTorch autograd, and a
+   hand-written Python BPTT;
+3. a batch of 1024 sequences (T = 100) on the numpy backend against a loop of single runs
+   and a hand-written numpy BPTT;
+4. peak memory (tracemalloc) of one gradient at T = 1,000 and 10,000.
+
+Peers are optional (``pip install -e '.[bench]'``); a missing one is reported and skipped.
+Medians of repeated runs, all in this process.
+
+Run:  python benchmarks/bench_speed.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import platform
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+import sympy as sp
+
+from symbrnn import unroll
+from symbrnn.bptt import BPTTProgram
+from symbrnn.cells import elman, lstm_gomez
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def optional(name: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+# ------------------------------------------------------------------ the two cases' values
+def elman_values(T: int, rng) -> dict:
+    return {"w": 0.5, "U": 0.5, "V": 0.5, "b": 0.2, "c": 0.1, "x": rng.uniform(-1, 1, T), "y": rng.uniform(-1, 1, T)}
+
+
+def lstm_values(T: int, rng) -> dict:
+    return {"W": rng.normal(0, 0.5, (4, 2)), "U": rng.normal(0, 0.5, (4, 1)), "b": rng.normal(0, 0.5, 4),
+            "x": rng.uniform(-1, 1, (T, 2)), "y": rng.uniform(-1, 1, (T, 1))}
+
+
+def flat(grads: dict, names) -> np.ndarray:
+    return np.concatenate([np.ravel(np.asarray(grads[n], dtype=float)) for n in names])
+
+
+ELMAN_PARAMS, LSTM_PARAMS = ("w", "U", "V", "b", "c"), ("W", "U", "b")
+
+
+# ------------------------------------------------------------------ hand-written baselines
+def hand_elman(v):
+    w, U, V, b, c = (v[k] for k in ELMAN_PARAMS)
+    xs, ys = v["x"].tolist(), v["y"].tolist()
+    T = len(xs)
+    hs = [0.0] * (T + 1)
+    loss = 0.0
+    for t in range(T):
+        hs[t + 1] = math.tanh(w * xs[t] + U * hs[t] + b)
+        e = V * hs[t + 1] + c - ys[t]
+        loss += 0.5 * e * e
+    gw = gU = gV = gb = gc = dh_next = 0.0
+    for t in range(T - 1, -1, -1):
+        e = V * hs[t + 1] + c - ys[t]
+        gV += e * hs[t + 1]
+        gc += e
+        da = (e * V + dh_next) * (1.0 - hs[t + 1] ** 2)
+        gw += da * xs[t]
+        gU += da * hs[t]
+        gb += da
+        dh_next = da * U
+    return loss, {"w": gw, "U": gU, "V": gV, "b": gb, "c": gc}
+
+
+def _sig(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def hand_lstm(v):
+    """The seed 000 LSTM, hidden 1, written out with scalars."""
+    W, U, b = v["W"].tolist(), [u[0] for u in v["U"].tolist()], v["b"].tolist()
+    xs, ys = v["x"].tolist(), [y[0] for y in v["y"].tolist()]
+    T = len(xs)
+    cs, hs, gates = [0.0] * (T + 1), [0.0] * (T + 1), [None] * (T + 1)
+    loss = 0.0
+    for t in range(1, T + 1):
+        x0, x1 = xs[t - 1]
+        z = [W[k][0] * x0 + W[k][1] * x1 + U[k] * hs[t - 1] + b[k] for k in range(4)]
+        a, i, f, o = math.tanh(z[0]), _sig(z[1]), _sig(z[2]), _sig(z[3])
+        cs[t] = a * i + f * cs[t - 1]
+        hs[t] = o * math.tanh(cs[t])
+        gates[t] = (a, i, f, o)
+        loss += 0.5 * (hs[t] - ys[t - 1]) ** 2
+    gW = [[0.0, 0.0] for _ in range(4)]
+    gU, gb = [0.0] * 4, [0.0] * 4
+    dh_next = dc_next = 0.0
+    for t in range(T, 0, -1):
+        a, i, f, o = gates[t]
+        tc = math.tanh(cs[t])
+        dh = hs[t] - ys[t - 1] + dh_next
+        dc = dh * o * (1 - tc * tc) + dc_next
+        dz = [dc * i * (1 - a * a), dc * a * i * (1 - i), dc * cs[t - 1] * f * (1 - f), dh * tc * o * (1 - o)]
+        x0, x1 = xs[t - 1]
+        for k in range(4):
+            gW[k][0] += dz[k] * x0
+            gW[k][1] += dz[k] * x1
+            gU[k] += dz[k] * hs[t - 1]
+            gb[k] += dz[k]
+        dh_next = sum(dz[k] * U[k] for k in range(4))
+        dc_next = dc * f
+    return loss, {"W": np.array(gW), "U": np.array(gU).reshape(4, 1), "b": np.array(gb)}
+
+
+def hand_elman_numpy_batch(v):
+    """Scalar Elman BPTT over a batch axis, written by hand with numpy."""
+    w, U, V, b, c = (v[k] for k in ELMAN_PARAMS)
+    xs, ys = v["x"].T, v["y"].T  # (T, N)
+    T, N = xs.shape
+    hs = np.zeros((T + 1, N))
+    for t in range(T):
+        hs[t + 1] = np.tanh(w * xs[t] + U * hs[t] + b)
+    e = V * hs[1:] + c - ys
+    loss = 0.5 * (e * e).sum(axis=0)
+    gw = np.zeros(N); gU = np.zeros(N); gb = np.zeros(N); dh_next = np.zeros(N)  # noqa: E702
+    for t in range(T - 1, -1, -1):
+        da = (e[t] * V + dh_next) * (1.0 - hs[t + 1] ** 2)
+        gw += da * xs[t]
+        gU += da * hs[t]
+        gb += da
+        dh_next = da * U
+    return loss, {"w": gw, "U": gU, "V": (e * hs[1:]).sum(axis=0), "b": gb, "c": e.sum(axis=0)}
+
+
+# ------------------------------------------------------------------ peers
+def jax_case(jax, kind: str):
+    jnp, lax = jax.numpy, jax.lax
+
+    if kind == "elman":
+        def loss(p, xs, ys):
+            w, U, V, b, c = p
+
+            def step(h, xy):
+                h = jnp.tanh(w * xy[0] + U * h + b)
+                return h, 0.5 * (V * h + c - xy[1]) ** 2
+            return lax.scan(step, jnp.float64(0.0), (xs, ys))[1].sum()
+    else:
+        def loss(p, xs, ys):
+            W, U, b = p
+
+            def step(carry, xy):
+                c, h = carry
+                z = W @ xy[0] + U @ h + b
+                a, i, f, o = jnp.tanh(z[0:1]), jax.nn.sigmoid(z[1:2]), jax.nn.sigmoid(z[2:3]), jax.nn.sigmoid(z[3:4])
+                c = a * i + f * c
+                h = o * jnp.tanh(c)
+                return (c, h), 0.5 * jnp.sum((h - xy[1]) ** 2)
+            zero = jnp.zeros(1)
+            return lax.scan(step, (zero, zero), (xs, ys))[1].sum()
+    return jax.jit(jax.value_and_grad(loss))
+
+
+def jax_args(jnp, kind, v):
+    names = ELMAN_PARAMS if kind == "elman" else LSTM_PARAMS
+    return tuple(jnp.asarray(v[n]) for n in names), jnp.asarray(v["x"]), jnp.asarray(v["y"])
+
+
+def casadi_case(ca, kind: str, v):
+    """CasADi SX: the unrolled graph, built for this T, and a Function of the loss and its gradient."""
+    T = len(v["x"])
+    if kind == "elman":
+        p = ca.SX.sym("p", 5)
+        w, U, V, b, c = (p[k] for k in range(5))
+        xs, ys = ca.SX.sym("x", T), ca.SX.sym("y", T)
+        h, L = 0, 0
+        for t in range(T):
+            h = ca.tanh(w * xs[t] + U * h + b)
+            L += 0.5 * (V * h + c - ys[t]) ** 2
+    else:
+        p = ca.SX.sym("p", 16)
+        W, U, b = ca.reshape(p[0:8], 2, 4).T, p[8:12], p[12:16]
+        xs, ys = ca.SX.sym("x", 2, T), ca.SX.sym("y", T)
+        c = h = 0
+        L = 0
+        for t in range(T):
+            z = ca.mtimes(W, xs[:, t]) + U * h + b
+            a, i, f, o = ca.tanh(z[0]), 1 / (1 + ca.exp(-z[1])), 1 / (1 + ca.exp(-z[2])), 1 / (1 + ca.exp(-z[3]))
+            c = a * i + f * c
+            h = o * ca.tanh(c)
+            L += 0.5 * (h - ys[t]) ** 2
+    return ca.Function("f", [p, xs, ys], [L, ca.gradient(L, p)])
+
+
+def casadi_args(kind, v):
+    if kind == "elman":
+        return np.array([v[n] for n in ELMAN_PARAMS]), v["x"], v["y"]
+    return np.concatenate([v["W"].ravel(), v["U"].ravel(), v["b"]]), v["x"].T, v["y"].ravel()
+
+
+def pytensor_case(pt, kind: str):
+    import pytensor
+    import pytensor.tensor as ptt
+
+    xs, ys = (ptt.dvector("x"), ptt.dvector("y")) if kind == "elman" else (ptt.dmatrix("x"), ptt.dmatrix("y"))
+    if kind == "elman":
+        params = [ptt.dscalar(n) for n in ELMAN_PARAMS]
+        w, U, V, b, c = params
+
+        def step(x, y, h):
+            h2 = ptt.tanh(w * x + U * h + b)
+            return h2, 0.5 * (V * h2 + c - y) ** 2
+        (_, Ls), _ = pytensor.scan(step, sequences=[xs, ys], outputs_info=[ptt.constant(0.0, dtype="float64"), None])
+    else:
+        W, U, b = ptt.dmatrix("W"), ptt.dmatrix("U"), ptt.dvector("b")
+        params = [W, U, b]
+        sig = ptt.sigmoid
+
+        def step(x, y, c, h):  # hidden 1: c and h are scalars
+            z = ptt.dot(W, x) + U[:, 0] * h + b
+            c2 = ptt.tanh(z[0]) * sig(z[1]) + sig(z[2]) * c
+            h2 = sig(z[3]) * ptt.tanh(c2)
+            return c2, h2, 0.5 * (h2 - y[0]) ** 2
+        zero = ptt.constant(0.0, dtype="float64")
+        (_, _, Ls), _ = pytensor.scan(step, sequences=[xs, ys], outputs_info=[zero, zero, None])
+    L = Ls.sum()
+    return pytensor.function(params + [xs, ys], [L, *ptt.grad(L, params)])
+
+
+def torch_grad(torch, kind, v):
+    t = {n: torch.tensor(np.asarray(v[n], dtype=float), dtype=torch.float64) for n in v}
+    names = ELMAN_PARAMS if kind == "elman" else LSTM_PARAMS
+    for n in names:
+        t[n].requires_grad_(True)
+    if kind == "elman":
+        h, L = torch.zeros((), dtype=torch.float64), 0
+        for x, y in zip(t["x"], t["y"], strict=True):
+            h = torch.tanh(t["w"] * x + t["U"] * h + t["b"])
+            L = L + 0.5 * (t["V"] * h + t["c"] - y) ** 2
+    else:
+        c = h = torch.zeros(1, dtype=torch.float64)
+        L = 0
+        for x, y in zip(t["x"], t["y"], strict=True):
+            z = t["W"] @ x + t["U"] @ h + t["b"]
+            c = torch.tanh(z[0:1]) * torch.sigmoid(z[1:2]) + torch.sigmoid(z[2:3]) * c
+            h = torch.sigmoid(z[3:4]) * torch.tanh(c)
+            L = L + 0.5 * ((h - y) ** 2).sum()
+    L.backward()
+    return float(L.detach()), {n: t[n].grad.numpy() for n in names}
+
+
+# ------------------------------------------------------------------ the run
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args(argv)
+    repeat = 3 if args.quick else 7
+    rng = np.random.default_rng(0)
+    jax, ca, pt, torch = optional("jax"), optional("casadi"), optional("pytensor"), optional("torch")
+    if jax:
+        jax.config.update("jax_enable_x64", True)
+    print(f"# symbrnn speed benchmark — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+          f"{platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}; "
+          + ", ".join(f"{m.__name__} {m.__version__}" for m in (jax, ca, pt, torch) if m) + "\n")
+    missing = [n for n, m in (("jax", jax), ("casadi", ca), ("pytensor", pt), ("torch", torch)) if m is None]
+    if missing:
+        print(f"(not installed, skipped: {', '.join(missing)})\n")
+
+    cases = {"scalar Elman": ("elman", elman(), elman_values, ELMAN_PARAMS, hand_elman),
+             "LSTM in 2 / hidden 1": ("lstm", lstm_gomez(2, 1), lstm_values, LSTM_PARAMS, hand_lstm)}
+    T = 1000
+    for title, (kind, cell, make_values, names, hand) in cases.items():
+        v = make_values(T, rng)
+        print(f"## {title}, T = {T:,}\n")
+        rows = []  # (system, derive+compile seconds or None, eval seconds, gradient)
+        t0 = time.perf_counter()
+        program = BPTTProgram(cell)
+        t_build = time.perf_counter() - t0
+        ref_loss, ref = program.run(T, v)
+        rows.append(("symbrnn (python backend)", t_build, median_time(lambda p=program, v=v: p.run(T, v), repeat), ref))
+        fn, fast = program._functions["python"], program._fast_inputs(v, T)
+        t_kernel = median_time(lambda f=fn, a=fast: f(T, *a), repeat)
+        rows.append(("symbrnn kernel only (no value checks)", None, t_kernel, ref))
+        rows.append(("hand-written Python BPTT", None, median_time(lambda h=hand, v=v: h(v), repeat), hand(v)[1]))
+        if kind == "elman":
+            Tn = 32
+            u = unroll(cell, Tn)
+            t0 = time.perf_counter()
+            expr = u.expanded(u.loss)
+            grads = [sp.diff(expr, cell.symbol(n)) for n in names]
+            f_naive = sp.lambdify(list(cell.symbol(n) for n in names), grads, "math")
+            print(f"naive sympy (T = {Tn} only): derive + lambdify {time.perf_counter() - t0:.2f} s, "
+                  f"{sum(sp.count_ops(g) for g in grads):,} operations\n")
+            del f_naive
+        if jax:
+            jnp = jax.numpy
+            a = jax_args(jnp, kind, v)
+            t0 = time.perf_counter()
+            g = jax_case(jax, kind)
+            out = g(*a)
+            jax.block_until_ready(out)
+            t_c = time.perf_counter() - t0
+            t_e = median_time(lambda g=g, a=a: jax.block_until_ready(g(*a)), repeat)
+            rows.append(("JAX jit grad (lax.scan)", t_c, t_e, dict(zip(names, (np.asarray(x) for x in out[1]),
+                                                                       strict=True))))
+        if ca:
+            a = casadi_args(kind, v)
+            t0 = time.perf_counter()
+            f = casadi_case(ca, kind, v)
+            t_c = time.perf_counter() - t0
+            out = f(*a)
+            t_e = median_time(lambda f=f, a=a: f(*a), repeat)
+            gflat = np.asarray(out[1]).ravel()
+            if kind == "elman":
+                got = dict(zip(names, gflat, strict=True))
+            else:
+                got = {"W": gflat[0:8].reshape(4, 2), "U": gflat[8:12].reshape(4, 1), "b": gflat[12:16]}
+            rows.append(("CasADi SX (unrolled for this T)", t_c, t_e, got))
+        if pt:
+            t0 = time.perf_counter()
+            f = pytensor_case(pt, kind)
+            t_c = time.perf_counter() - t0
+            a = [np.asarray(v[n], dtype=float) for n in names] + [v["x"], v["y"]]
+            out = f(*a)
+            t_e = median_time(lambda f=f, a=a: f(*a), repeat)
+            rows.append(("PyTensor scan + grad", t_c, t_e, dict(zip(names, out[1:], strict=True))))
+        if torch:
+            t_e = median_time(lambda k=kind, v=v: torch_grad(torch, k, v), max(1, repeat // 2))
+            rows.append(("PyTorch autograd (eager)", None, t_e, torch_grad(torch, kind, v)[1]))
+        want = flat(ref, names)
+        hand_t = rows[2][2]
+        print("| system | derive + compile | loss + gradient (median) | vs hand-written | max rel. diff |")
+        print("|---|---|---|---|---|")
+        for system, t_c, t_e, got in rows:
+            diff = np.abs(flat(got, names) - want).max() / np.abs(want).max()
+            assert diff < 1e-9, (system, diff)
+            build = "–" if t_c is None else f"{t_c:.3f} s"
+            print(f"| {system} | {build} | {t_e * 1e3:.3f} ms | {t_e / hand_t:.2f}× | {diff:.1e} |")
+        print()
+
+    # ---------------------------------------------------------------- batches
+    N, Tb = 1024, 100
+    v1 = elman_values(Tb, rng)
+    batch = {**{n: v1[n] for n in ELMAN_PARAMS}, "x": rng.uniform(-1, 1, (N, Tb)), "y": rng.uniform(-1, 1, (N, Tb))}
+    program = BPTTProgram(elman())
+    t_batch = median_time(lambda: program.run_batch(batch), repeat)
+    singles = [{**v1, "x": batch["x"][k], "y": batch["y"][k]} for k in range(N)]
+    t_loop = median_time(lambda: [program.run(Tb, s) for s in singles], max(1, repeat // 2))
+    t_hand = median_time(lambda: hand_elman_numpy_batch(batch), repeat)
+    losses, grads = program.run_batch(batch)
+    hand_loss, hand_grads = hand_elman_numpy_batch(batch)
+    assert np.allclose(losses, hand_loss, rtol=1e-12) and all(
+        np.allclose(grads[n], hand_grads[n], rtol=1e-10, atol=1e-13) for n in ELMAN_PARAMS)
+    print(f"## A batch of {N:,} sequences, scalar Elman, T = {Tb} (numpy backend)\n")
+    print("| system | time (median) | sequences per second |")
+    print("|---|---|---|")
+    for system, t in (("symbrnn batch", t_batch), ("symbrnn, a loop of single runs", t_loop),
+                      ("hand-written numpy BPTT (batched)", t_hand)):
+        print(f"| {system} | {t * 1e3:.1f} ms | {N / t:,.0f} |")
+    print(f"\nbatch throughput / loop throughput: {t_loop / t_batch:.0f}×; "
+          f"batch time / hand-written numpy: {t_batch / t_hand:.2f}×\n")
+
+    # ---------------------------------------------------------------- memory
+    print("## Peak memory of one gradient (tracemalloc), scalar Elman\n")
+    print("| T | peak | per step |")
+    print("|---|---|---|")
+    for Tm in (1000, 10000):
+        vm = elman_values(Tm, rng)
+        program.run(Tm, vm)
+        tracemalloc.start()
+        program.run(Tm, vm)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"| {Tm:,} | {peak / 1024:,.0f} KiB | {peak / Tm:.0f} B |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

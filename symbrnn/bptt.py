@@ -1,0 +1,431 @@
+"""Generated BPTT: one Python function per cell that runs the forward and the backward loop.
+
+The cell is differentiated once (:class:`~symbrnn.partials.CellPartials`);
+this module writes the result as the program a person would write by hand:
+a forward loop that computes and keeps every quantity, and a reverse loop
+that, at each step, computes the step partials (with common subexpressions
+shared, and ``tanh(a_t)`` read back as ``h_t`` where the cell defines it so),
+the deltas δs_t = ∂L_t/∂s_t + Σ δ_{t+1} · ∂(level)_{t+1}/∂s_t, and adds each
+level's explicit partials into the gradients. The source does not depend on
+T, so it is generated and compiled once per cell.
+
+The same source runs on Python floats (the ``"python"`` backend: functions
+from :mod:`math`, fastest for one sequence) and on numpy arrays with a
+leading batch axis (the ``"numpy"`` backend: N sequences, or N parameter
+sets, at once).
+
+Examples
+--------
+>>> from symbrnn.cells import elman
+>>> program = BPTTProgram(elman())
+>>> print(program.source)
+def bptt(T, _seq_x, _seq_y, w, U, V, b, c, h_init):
+    _s_h = [None] * (T + 1)
+    _s_yhat = [None] * (T + 1)
+    _s_h[0] = h_init
+    h_prev = h_init
+    _loss = 0.0
+    for t in range(1, T + 1):
+        x = _seq_x[t - 1]
+        y = _seq_y[t - 1]
+        a = U*h_prev + b + w*x
+        h = tanh(a)
+        yhat = V*h + c
+        L = (1/2)*(-y + yhat)**2
+        _loss = _loss + L
+        _s_h[t] = h
+        _s_yhat[t] = yhat
+        h_prev = h
+    _g_w = 0.0
+    _g_U = 0.0
+    _g_V = 0.0
+    _g_b = 0.0
+    _g_c = 0.0
+    _k_h = 0.0
+    for t in range(T, 0, -1):
+        x = _seq_x[t - 1]
+        y = _seq_y[t - 1]
+        h = _s_h[t]
+        yhat = _s_yhat[t]
+        h_prev = _s_h[t - 1]
+        _c0 = 1 - h**2
+        _c1 = -y + yhat
+        _d_h = _k_h + V*_c1
+        _g_w = _g_w + _d_h*(_c0*x)
+        _g_U = _g_U + _d_h*(_c0*h_prev)
+        _g_V = _g_V + _c1*h
+        _g_b = _g_b + _d_h*_c0
+        _g_c = _g_c + _c1
+        _k_h = _d_h*(U*_c0)
+    return _loss, [_g_w, _g_U, _g_V, _g_b, _g_c, _k_h]
+<BLANKLINE>
+>>> values = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+>>> loss, grads = program.run(3, values)
+>>> round(loss, 12), round(grads["U"], 12)
+(0.046575036937, -0.07697096081)
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from . import errors
+from .cell import INPUT, PARAM, STATE, TARGET, Cell
+from .compile import identifiers
+from .functions import NUMPY_FUNCTIONS
+from .lower import assemble, expand_wrt, lowered
+from .partials import CellPartials
+from .symbols import Now, now, param, prev
+from .tensor import split_component
+from .unroll import check_steps
+from .values import resolve_values
+
+__all__ = ["BACKENDS", "BPTTProgram", "program_for"]
+
+BACKENDS = ("python", "numpy")
+T_AXIS = object()  # stands for the steps' axis in a quantity's expected shape
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softmax(k, *z):
+    m = max(z)
+    e = [math.exp(v - m) for v in z]
+    return e[int(k)] / math.fsum(e)
+
+
+def _logsumexp(*z):
+    m = max(z)
+    return m + math.log(math.fsum(math.exp(v - m) for v in z))
+
+
+def _namespace(backend: str) -> dict:
+    space = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
+    space.update(NUMPY_FUNCTIONS)
+    if backend == "python":  # plain floats: math is several times faster than numpy on scalars
+        space.update(
+            tanh=math.tanh, exp=math.exp, log=math.log, sqrt=math.sqrt, sin=math.sin, cos=math.cos,
+            cosh=math.cosh, sinh=math.sinh, sigmoid=_sigmoid, relu=lambda x: x if x > 0 else 0.0,
+            Softmax=_softmax, logsumexp=_logsumexp,
+        )
+    space["__builtins__"] = {"range": range, "len": len}
+    return space
+
+
+class _Printer(NumPyPrinter):
+    """numpy's printer with bare function names (the namespace decides which implementation runs)."""
+
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+
+
+class BPTTProgram:
+    """The generated forward-and-backward program of one cell (independent of T).
+
+    Parameters
+    ----------
+    cell : Cell
+        Scalar or shaped (a shaped cell runs on its components).
+
+    Attributes
+    ----------
+    source : str
+        The generated Python source of ``bptt(T, data..., params..., initial states...)``,
+        which returns the total loss and the gradients, then dL/ds_0 per state.
+    """
+
+    def __init__(self, cell: Cell):
+        cell.validate()
+        self.cell, self.version = cell, cell.version
+        low = self._low = lowered(cell)
+        self._partials = P = CellPartials(low)
+        order = low._step_order()
+        self._states = states = tuple(n for n in order if low.kind(n) == STATE)
+        self._data = data = low.names(INPUT) + low.names(TARGET)
+        self._params = params = low.names(PARAM)
+        ids = identifiers(low)
+        pr = _Printer()
+
+        def code(e) -> str:
+            return pr.doprint(sp.sympify(e).xreplace(ids))
+
+        def name(n: str) -> str:
+            return code(now(n))
+
+        # the backward step: every partial a level contributes, as one cse'd block
+        back = {low.expr(n): now(n) for n in order if not low.expr(n).is_Symbol}
+        loss = low.loss_name
+        levels = states + (loss,)
+        terms = []  # (level, what, expression): what is a param, ("now", s) or ("prev", s)
+        for v in levels:
+            for p in params:
+                e = P.partial(v, param(p))
+                if e != 0:
+                    terms.append((v, p, e.xreplace(back)))
+            for z in P.frontier(v):
+                e = P.partial(v, z)
+                if e != 0:
+                    terms.append((v, ("now" if isinstance(z, Now) else "prev", z.name), e.xreplace(back)))
+        temps, reduced = sp.cse([e.xreplace(ids) for _, _, e in terms], symbols=sp.numbered_symbols("_c"))
+        value = dict(zip([(v, what) for v, what, _ in terms], reduced, strict=True))
+        used = {str(x) for e in [*reduced, *(e for _, e in temps)] for x in e.free_symbols}
+        prevs = [s for s in states if code(prev(s)) in used]
+        stored = [n for n in order if name(n) in used or n in prevs]  # what the backward loop reads
+        args = [f"_seq_{name(n)}" for n in data] + [code(param(p)) for p in params]
+        args += [f"{name(s)}_init" for s in states]
+        lines = [f"def bptt(T, {', '.join(args)}):"]
+        lines += [f"    _s_{name(n)} = [None] * (T + 1)" for n in stored]
+        lines += [f"    _s_{name(s)}[0] = {name(s)}_init" for s in prevs]
+        lines += [f"    {code(prev(s))} = {name(s)}_init" for s in states]
+        lines += ["    _loss = 0.0", "    for t in range(1, T + 1):"]
+        lines += [f"        {name(n)} = _seq_{name(n)}[t - 1]" for n in data]
+        lines += [f"        {name(n)} = {code(low.expr(n))}" for n in order]
+        lines += [f"        _loss = _loss + {name(loss)}"]
+        lines += [f"        _s_{name(n)}[t] = {name(n)}" for n in stored]
+        lines += [f"        {code(prev(s))} = {name(s)}" for s in states]
+
+        lines += [f"    _g_{code(param(p))} = 0.0" for p in params]
+        lines += [f"    _k_{name(s)} = 0.0" for s in states]
+        lines += ["    for t in range(T, 0, -1):"]
+        lines += [f"        {name(n)} = _seq_{name(n)}[t - 1]" for n in data if name(n) in used]
+        lines += [f"        {name(n)} = _s_{name(n)}[t]" for n in stored if name(n) in used]
+        lines += [f"        {code(prev(s))} = _s_{name(s)}[t - 1]" for s in prevs]
+        lines += [f"        {pr.doprint(sym)} = {pr.doprint(e)}" for sym, e in temps]
+
+        def delta(v: str) -> str:
+            return "1.0" if v == loss else f"_d_{name(v)}"
+
+        for s in states:  # the delta of s_t: from the loss at t (a state's partials hold only s_{t-1}) and t + 1
+            parts = [f"_k_{name(s)}"] + [pr.doprint(value[v, w]) for v, w in value if w == ("now", s) and v == loss]
+            lines.append(f"        _d_{name(s)} = {' + '.join(parts)}")
+        for p in params:
+            parts = [_times(delta(v), pr.doprint(value[v, w])) for v, w in value if w == p]
+            if parts:
+                lines.append(f"        _g_{code(param(p))} = _g_{code(param(p))} + {' + '.join(parts)}")
+        for s in states:
+            parts = [_times(delta(v), pr.doprint(value[v, w])) for v, w in value if w == ("prev", s)]
+            lines.append(f"        _k_{name(s)} = {' + '.join(parts) if parts else '0.0'}")
+        outputs = [f"_g_{code(param(p))}" for p in params] + [f"_k_{name(s)}" for s in states]
+        lines.append(f"    return _loss, [{', '.join(outputs)}]")
+        self.source = "\n".join(lines) + "\n"
+        # how values map to the kernel's arguments, worked out once
+        self._shapes = {n: ((T_AXIS,) if cell.kind(n) != PARAM else ()) + cell.shape(n)
+                        for n in cell.names(INPUT) + cell.names(TARGET) + cell.names(PARAM)}
+        self._data_at = [_split(n) for n in data]
+        self._params_at = [_split(p) for p in params]
+        self._inits = [(params.index(low.init(s).name) if low.init(s).is_Symbol else float(low.init(s)))
+                       for s in states]
+        self._default_plan = expand_wrt(cell, list(cell.names(PARAM)))
+        self._functions = {}
+        for backend in BACKENDS:
+            space = _namespace(backend)
+            exec(compile(self.source, f"<symbrnn bptt of {cell.name!r}>", "exec"), space)  # our own generated code
+            self._functions[backend] = space["bptt"]
+
+    def __repr__(self) -> str:
+        return f"BPTTProgram({self.cell.name!r})"
+
+    def run(self, T: int, values, *, wrt=None, backend: str = "python"):
+        """The total loss and the gradients of one sequence, like :func:`symbrnn.numeric.loss_and_gradients`.
+
+        ``wrt`` may name params, their components and initial states (``"h_0"``);
+        by default every param. Values that make a step overflow or divide
+        by zero raise the same :class:`~symbrnn.errors.ValuesError` as the
+        reference path, naming the quantity and the step.
+        """
+        T = check_steps(T)
+        fn = self._function(backend)
+        args = self._fast_inputs(values, T)
+        if args is None:  # anything unusual: the checked path converts it or says what is wrong
+            vals = resolve_values(self._low, T, values)
+            args = [vals.series[n] for n in self._data] + [vals.params[p] for p in self._params]
+            args += [vals.initial[s] for s in self._states]
+        try:
+            with np.errstate(all="raise"):
+                loss, out = fn(T, *args)
+            ok = math.isfinite(loss) and all(math.isfinite(g) for g in out)
+        except (ArithmeticError, ValueError):  # math's overflow and domain errors, numpy's FloatingPointError
+            ok = False
+        if not ok:
+            return self._reference(T, values, wrt)
+        return float(loss), self._assemble(out, wrt)
+
+    def run_batch(self, values, *, T: int | None = None, wrt=None):
+        """Loss and gradients of N sequences (and/or N parameter sets) at once, vectorised with numpy.
+
+        Per-step data have shape ``(N, T, *shape)``; a param either has its own
+        shape (shared by all N sequences) or ``(N, *shape)`` (one set per
+        sequence). Returns the N losses and, per name, the N gradients (shape
+        ``(N, *shape)``): each sequence's own, not their sum.
+        """
+        data, N, T = self._batch_inputs(values, T)
+        try:
+            with np.errstate(all="ignore"):
+                loss, out = self._function("numpy")(T, *data)
+        except (ArithmeticError, ValueError) as exc:  # pragma: no cover - numpy returns inf/nan instead
+            raise errors.ValuesError(f"the batch fails ({exc}); check the values") from None
+        loss = np.broadcast_to(np.asarray(loss, dtype=float), (N,))
+        out = [np.broadcast_to(np.asarray(g, dtype=float), (N,)) for g in out]
+        bad = ~np.isfinite(loss)
+        for g in out:
+            bad |= ~np.isfinite(g)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            try:
+                self._reference(T, _pick_sequence(self.cell, values, k, N), wrt)
+            except errors.ValuesError as exc:
+                raise errors.ValuesError(f"sequence {k} of the batch: {exc}") from None
+            raise errors.ValuesError(f"sequence {k} of the batch overflows; check its values")  # pragma: no cover
+        return loss.copy(), self._assemble(out, wrt, batch=N)
+
+    # ------------------------------------------------------------------ helpers
+    def _function(self, backend: str):
+        if backend not in BACKENDS:
+            raise errors.SymbrnnError(f"backend={backend!r}: use one of {', '.join(BACKENDS)}")
+        return self._functions[backend]
+
+    def _reference(self, T, values, wrt):
+        from .numeric import loss_and_gradients  # the checked path names the step that fails
+
+        return loss_and_gradients(self.cell, T, values, wrt=wrt, strategy="terms")
+
+    def _assemble(self, out, wrt, batch: int | None = None) -> dict:
+        grads = dict(zip(self._params, out, strict=False))
+        grads.update({f"{s}_0": g for s, g in zip(self._states, out[len(self._params):], strict=True)})
+        if wrt is None:
+            plan = self._default_plan
+        else:
+            plan = expand_wrt(self.cell, [str(getattr(w, "name", w)) for w in wrt])
+        for _, _, comps in plan:
+            for c in comps:
+                if c not in grads:
+                    raise errors.WrtError(f"wrt={c}: not a param or an initial state of cell {self.cell.name!r}")
+        for s, i in zip(self._states, self._inits, strict=True):  # an initial state that is a param:
+            if isinstance(i, int):  # its gradient includes dL/ds_0
+                grads[self._params[i]] = grads[self._params[i]] + grads[f"{s}_0"]
+        if batch is None:
+            return assemble(plan, {k: float(v) for k, v in grads.items()})
+        out = {}
+        for n, shape, comps in plan:
+            arr = np.stack([grads[c] for c in comps], axis=-1)
+            out[n] = arr.reshape((batch, *shape))
+        return out
+
+    def _fast_inputs(self, values, T: int) -> list | None:
+        """The kernel's arguments from well-formed values, converted by numpy; None if anything is unusual."""
+        if not isinstance(values, dict) or len(values) != len(self._shapes):
+            return None
+        arrays = {}
+        for k, v in values.items():
+            n = k if isinstance(k, str) else str(getattr(k, "name", k))
+            want = self._shapes.get(n)
+            try:
+                raw = np.asarray(v)
+            except (ValueError, TypeError):  # ragged or odd data: the checked path says what is wrong
+                return None
+            if want is None or raw.dtype.kind not in "iuf" or raw.shape != tuple(T if d is T_AXIS else d for d in want):
+                return None
+            arr = raw.astype(float)
+            if not np.isfinite(arr).all():
+                return None
+            arrays[n] = arr
+        if len(arrays) != len(self._shapes):
+            return None
+        args = [arrays[base][(slice(None), *idx)].tolist() for base, idx in self._data_at]
+        params = [float(arrays[base][idx]) for base, idx in self._params_at]
+        inits = [params[i] if isinstance(i, int) else i for i in self._inits]
+        return args + params + inits
+
+    def _batch_inputs(self, values, T):
+        if not hasattr(values, "items"):
+            raise errors.ValuesError(f"values must be a mapping of names to arrays, got {type(values).__name__}")
+        given = {str(getattr(k, "name", k)): v for k, v in values.items()}
+        cell = self.cell
+        for k in given:
+            if k not in cell.names() or cell.kind(k) not in (INPUT, TARGET, PARAM):
+                raise errors.UnknownValueError(f"values: {k!r} is not a param, input or target of cell {cell.name!r}")
+        arrays, N = {}, None
+        for n in cell.names(INPUT) + cell.names(TARGET) + cell.names(PARAM):
+            if n not in given:
+                raise errors.MissingValueError(f"values: no value for {cell.kind(n)} {n!r}")
+            try:
+                arr = np.asarray(given[n], dtype=float)
+            except (TypeError, ValueError):
+                raise errors.ValuesError(f"values: {n!r} is not an array of numbers") from None
+            shape = cell.shape(n)
+            per_step = cell.kind(n) != PARAM
+            lead = arr.ndim - len(shape)
+            if arr.shape[lead:] != shape or lead not in ((2,) if per_step else (0, 1)):
+                want = f"(N, T, {', '.join(map(str, shape))})" if per_step else f"{shape} or (N, *{shape})"
+                raise errors.ValuesError(f"values: {n!r} has shape {arr.shape}; a batch needs {want}")
+            if lead:
+                if N is not None and arr.shape[0] != N:
+                    raise errors.ValuesError(f"values: {n!r} has {arr.shape[0]} rows but the batch has {N}")
+                N = arr.shape[0]
+            if per_step:
+                if T is not None and arr.shape[1] != T:
+                    raise errors.SequenceLengthError(f"values: {n!r} has {arr.shape[1]} steps but T={T}")
+                T = arr.shape[1]
+            if not np.isfinite(arr).all():
+                raise errors.ValuesError(f"values: {n!r} has a value that is not a finite number")
+            arrays[n] = arr
+        if T is None:
+            raise errors.MissingValueError("cannot tell T: give T=... or the inputs as (N, T, ...) arrays")
+        T = check_steps(T)
+        if N is None:
+            N = 1
+        parts = []
+        for n in self._data:
+            base, idx = _split(n)
+            parts.append(arrays[base][(slice(None), slice(None), *idx)].T.copy())  # (T, N)
+        for p in self._params:
+            base, idx = _split(p)
+            parts.append(arrays[base][(Ellipsis, *idx)] if idx else arrays[base])
+        for s in self._states:
+            init = self._low.init(s)
+            parts.append(parts[len(self._data) + self._params.index(init.name)] if init.is_Symbol else float(init))
+        return parts, N, T
+
+
+def _split(name: str) -> tuple[str, tuple]:
+    found = split_component(name)
+    return found if found else (name, ())
+
+
+def _times(delta: str, factor: str) -> str:
+    if delta == "1.0":
+        return factor
+    return f"{delta}*{factor}" if factor.isidentifier() else f"{delta}*({factor})"
+
+
+def _pick_sequence(cell: Cell, values, k: int, N: int) -> dict:
+    """Sequence ``k`` of a batch, as the values of one sequence."""
+    out = {}
+    for key, v in values.items():
+        n = str(getattr(key, "name", key))
+        arr = np.asarray(v, dtype=float)
+        lead = arr.ndim - len(cell.shape(n))
+        out[n] = arr[k] if lead and arr.shape[0] == N else arr
+    return out
+
+
+_PROGRAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def program_for(cell: Cell) -> BPTTProgram:
+    """The BPTT program of ``cell``, generated once and reused until the cell changes."""
+    cached = _PROGRAMS.get(cell)
+    if cached is None or cached.version != cell.version:
+        cached = BPTTProgram(cell)
+        _PROGRAMS[cell] = cached
+    return cached

@@ -1,0 +1,165 @@
+"""The generated BPTT program: the same numbers as the reference recursion, on every backend, in batches."""
+
+import sys
+
+import numpy as np
+import pytest
+from cellzoo import ZOO
+from vectorzoo import gated_elman, random_values, softplus_peephole
+
+from symbrnn import SymbrnnError, ValuesError, compile_cell
+from symbrnn.bptt import BPTTProgram, program_for
+from symbrnn.cells import elman, elman_softmax, gru, lstm, lstm_gomez, stacked
+from symbrnn.numeric import loss_and_gradients
+
+CELLS = {
+    **{name: build for name, (build, _) in ZOO.items()},
+    "elman_2_3_2": lambda: elman(2, 3, 2, learn_init=True),
+    "elman_softmax": lambda: elman_softmax(2, 3, 3),
+    "lstm": lambda: lstm(3, 2, learn_init=True),
+    "lstm_gomez": lambda: lstm_gomez(2, 2),
+    "gru": lambda: gru(2, 3, learn_init=True),
+    "stacked": lambda: stacked(lstm(2, 2), gru(2, 2), output_size=1),
+    "gated_elman": gated_elman,
+    "softplus_peephole": softplus_peephole,
+}
+
+
+def _values(name, cell, T, seed):
+    if name in ZOO:
+        return ZOO[name][1](T)
+    return random_values(cell, T, seed, one_hot="y" if name == "elman_softmax" else None)
+
+
+def _wrts(cell):
+    return list(cell.names("param")) + [f"{s}_0" for s in cell.names("state")]
+
+
+def _close(got, want):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    assert got.shape == want.shape
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-14), np.abs(got - want).max()
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_the_program_gives_the_reference_numbers(name, backend):
+    cell = CELLS[name]()
+    values = _values(name, cell, 3, seed=11)
+    wrt = _wrts(cell)
+    want_loss, want = loss_and_gradients(cell, 3, values, wrt=wrt, strategy="terms")
+    loss, got = program_for(cell).run(3, values, wrt=wrt, backend=backend)
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    assert list(got) == wrt
+    for w in wrt:
+        _close(got[w], want[w])
+
+
+def test_gradients_default_to_the_program_and_terms_is_forceable():
+    cell = elman()
+    values = ZOO["elman"][1](4)
+    f = compile_cell(cell)
+    assert f.gradients(values) == loss_and_gradients(cell, 4, values, strategy="bptt")[1]
+    assert f.gradients(values, strategy="terms") == loss_and_gradients(cell, 4, values, strategy="terms")[1]
+    with pytest.raises(SymbrnnError, match="strategy='fast': use one of auto, bptt, terms"):
+        f.gradients(values, strategy="fast")
+    with pytest.raises(SymbrnnError, match="strategy='bptt' runs reverse mode"):
+        f.gradients(values, strategy="bptt", mode="forward")
+    with pytest.raises(SymbrnnError, match="backend='gpu': use one of python, numpy"):
+        f.gradients(values, backend="gpu")
+
+
+@pytest.mark.parametrize("name", ["elman", "gated", "learned_init", "lstm", "gated_elman"])
+def test_a_batch_gives_each_sequence_its_own_gradient(name):
+    """N different sequences, and N different parameter sets, against one run per sequence."""
+    cell, N, T = CELLS[name](), 5, 4
+    per = [random_values(cell, T, seed=k) for k in range(N)]
+    batch = {}
+    for n in per[0]:
+        rows = np.stack([np.asarray(v[n], dtype=float) for v in per])
+        batch[n] = rows  # params too: N parameter sets
+    losses, grads = compile_cell(cell).batch(batch)
+    assert losses.shape == (N,)
+    for k, v in enumerate(per):
+        loss, want = loss_and_gradients(cell, T, v, strategy="terms")
+        assert losses[k] == pytest.approx(loss, rel=1e-13)
+        for w in want:
+            assert grads[w].shape == (N, *cell.shape(w))
+            _close(grads[w][k], want[w])
+    shared = {n: (v if cell.kind(n) != "param" else np.asarray(per[0][n], dtype=float)) for n, v in batch.items()}
+    _, grads = compile_cell(cell).batch(shared)  # params shared: one set for all sequences
+    for w in grads:
+        assert grads[w].shape == (N, *cell.shape(w))
+
+
+def test_bad_values_get_the_reference_message_naming_the_step():
+    cell = ZOO["elman"][0]()
+    values = ZOO["elman"][1](3)
+    values["y"] = [0.1, 1e200, 0.3]  # the squared error overflows at step 2
+    with pytest.raises(ValuesError) as reference:
+        loss_and_gradients(cell, 3, values, strategy="terms")
+    for backend in ("python", "numpy"):
+        with pytest.raises(ValuesError) as fast:
+            loss_and_gradients(cell, 3, values, backend=backend)
+        assert str(fast.value) == str(reference.value)
+        assert "step 2" in str(fast.value)
+
+
+def test_a_bad_sequence_in_a_batch_is_named():
+    cell = ZOO["elman"][0]()
+    rows = [ZOO["elman"][1](3) for _ in range(3)]
+    rows[1]["y"] = [0.1, 1e200, 0.3]
+    batch = {n: (np.array([r[n] for r in rows]) if n in ("x", "y") else rows[0][n]) for n in rows[0]}
+    with pytest.raises(ValuesError, match=r"^sequence 1 of the batch: .*step 2"):
+        compile_cell(cell).batch(batch)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda b: b.update(x=np.zeros((3, 4, 2))), r"'x' has shape \(3, 4, 2\); a batch needs \(N, T, \)"),
+    (lambda b: b.update(x=np.zeros((2, 4))), "'y' has 3 rows but the batch has 2"),
+    (lambda b: b.update(x=np.zeros((3, 5))), "'y' has 4 steps but T=5"),
+    (lambda b: b.pop("w"), "no value for param 'w'"),
+    (lambda b: b.update(q=1.0), "'q' is not a param, input or target"),
+    (lambda b: b.update(w=[[1.0]]), r"'w' has shape \(1, 1\)"),
+    (lambda b: b.update(w=np.full(3, np.nan)), "'w' has a value that is not a finite number"),
+    (lambda b: b.update(w="big"), "'w' is not an array of numbers"),
+])
+def test_batch_input_errors(change, message):
+    rng = np.random.default_rng(0)
+    batch = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": rng.normal(size=(3, 4)), "y": rng.normal(size=(3, 4))}
+    change(batch)
+    with pytest.raises(SymbrnnError, match=message):
+        compile_cell(elman()).batch(batch)
+
+
+def _line_events(fn, *args) -> int:
+    count = 0
+
+    def tracer(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_name == "bptt":
+            if event == "line":
+                count += 1
+            return tracer
+        return None
+
+    sys.settrace(tracer)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("name", ["elman", "gated", "lstm_gomez"])
+def test_the_program_is_independent_of_T_and_runs_in_linear_time(name):
+    cell = CELLS[name]()
+    program = BPTTProgram(cell)
+    assert "T" not in program.source.split("\n", 1)[1].replace("T + 1", "").replace("range(T, 0, -1)", "")
+    fn = program._functions["python"]
+    counts = {}
+    for T in (10, 100, 1000):
+        values = random_values(cell, T, seed=1)
+        counts[T] = _line_events(fn, T, *program._fast_inputs(values, T))
+    per_step = (counts[100] - counts[10]) / 90
+    assert per_step == int(per_step) and counts[1000] - counts[100] == per_step * 900  # exactly linear
