@@ -23,25 +23,16 @@ import argparse
 import importlib
 import math
 import platform
-import statistics
 import time
 import tracemalloc
 
 import numpy as np
 import sympy as sp
+from bench_core import median_time  # benchmarks/ is on the path when this script runs
 
 from symbrnn import unroll
 from symbrnn.bptt import BPTTProgram
 from symbrnn.cells import elman, lstm_gomez
-
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def optional(name: str):
