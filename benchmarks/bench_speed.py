@@ -28,7 +28,7 @@ import tracemalloc
 
 import numpy as np
 import sympy as sp
-from bench_core import median_time  # benchmarks/ is on the path when this script runs
+from bench_core import hand_bptt, median_time  # benchmarks/ is on the path when this script runs
 
 from symbrnn import unroll
 from symbrnn.bptt import BPTTProgram
@@ -60,29 +60,6 @@ ELMAN_PARAMS, LSTM_PARAMS = ("w", "U", "V", "b", "c"), ("W", "U", "b")
 
 
 # ------------------------------------------------------------------ hand-written baselines
-def hand_elman(v):
-    w, U, V, b, c = (v[k] for k in ELMAN_PARAMS)
-    xs, ys = v["x"].tolist(), v["y"].tolist()
-    T = len(xs)
-    hs = [0.0] * (T + 1)
-    loss = 0.0
-    for t in range(T):
-        hs[t + 1] = math.tanh(w * xs[t] + U * hs[t] + b)
-        e = V * hs[t + 1] + c - ys[t]
-        loss += 0.5 * e * e
-    gw = gU = gV = gb = gc = dh_next = 0.0
-    for t in range(T - 1, -1, -1):
-        e = V * hs[t + 1] + c - ys[t]
-        gV += e * hs[t + 1]
-        gc += e
-        da = (e * V + dh_next) * (1.0 - hs[t + 1] ** 2)
-        gw += da * xs[t]
-        gU += da * hs[t]
-        gb += da
-        dh_next = da * U
-    return loss, {"w": gw, "U": gU, "V": gV, "b": gb, "c": gc}
-
-
 def _sig(x):
     return 1.0 / (1.0 + math.exp(-x))
 
@@ -275,7 +252,7 @@ def main(argv=None) -> int:
     if missing:
         print(f"(not installed, skipped: {', '.join(missing)})\n")
 
-    cases = {"scalar Elman": ("elman", elman(), elman_values, ELMAN_PARAMS, hand_elman),
+    cases = {"scalar Elman": ("elman", elman(), elman_values, ELMAN_PARAMS, hand_bptt),
              "LSTM in 2 / hidden 1": ("lstm", lstm_gomez(2, 1), lstm_values, LSTM_PARAMS, hand_lstm)}
     T = 1000
     for title, (kind, cell, make_values, names, hand) in cases.items():
@@ -290,7 +267,9 @@ def main(argv=None) -> int:
         fn, fast = program._functions["python"], program._fast_inputs(v, T)
         t_kernel = median_time(lambda f=fn, a=fast: f(T, *a), repeat)
         rows.append(("symbrnn kernel only (no value checks)", None, t_kernel, ref))
-        rows.append(("hand-written Python BPTT", None, median_time(lambda h=hand, v=v: h(v), repeat), hand(v)[1]))
+        as_lists = {n: (a.tolist() if isinstance(a, np.ndarray) and kind == "elman" else a) for n, a in v.items()}
+        t_hand = median_time(lambda h=hand, a=as_lists: h(a), repeat)  # bench_core's hand_bptt reads lists
+        rows.append(("hand-written Python BPTT", None, t_hand, hand(as_lists)[1]))
         if kind == "elman":
             Tn = 32
             u = unroll(cell, Tn)

@@ -157,7 +157,7 @@ class BPTTProgram:
         pr = _Printer()
 
         def code(e) -> str:
-            return pr.doprint(sp.sympify(e).xreplace(ids))
+            return pr.doprint(e.xreplace(ids))  # e is always a sympy object of the cell, never text
 
         def name(n: str) -> str:
             return code(now(n))
