@@ -71,16 +71,13 @@ import math
 import weakref
 
 import numpy as np
-import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from . import errors
-from .cell import INPUT, PARAM, STATE, TARGET, Cell
-from .compile import identifiers
+from .bptt_plan import BPTTPlan, python_source
+from .cell import INPUT, PARAM, TARGET, Cell
 from .functions import NUMPY_FUNCTIONS
 from .lower import assemble, expand_wrt, lowered
-from .partials import CellPartials
-from .symbols import Now, now, param, prev
 from .tensor import split_component
 from .unroll import check_steps
 from .values import resolve_values
@@ -148,83 +145,17 @@ class BPTTProgram:
         cell.validate()
         self.cell, self.version = cell, cell.version
         low = self._low = lowered(cell)
-        self._partials = P = CellPartials(low)
-        order = low._step_order()
-        self._states = states = tuple(n for n in order if low.kind(n) == STATE)
-        self._data = data = low.names(INPUT) + low.names(TARGET)
-        self._params = params = low.names(PARAM)
-        ids = identifiers(low)
+        self.plan = plan = BPTTPlan(low)
+        self._states, self._data, self._params = plan.states, plan.data, plan.params
         pr = _Printer()
-
-        def code(e) -> str:
-            return pr.doprint(e.xreplace(ids))  # e is always a sympy object of the cell, never text
-
-        def name(n: str) -> str:
-            return code(now(n))
-
-        # the backward step: every partial a level contributes, as one cse'd block
-        back = {low.expr(n): now(n) for n in order if not low.expr(n).is_Symbol}
-        loss = low.loss_name
-        levels = states + (loss,)
-        terms = []  # (level, what, expression): what is a param, ("now", s) or ("prev", s)
-        for v in levels:
-            for p in params:
-                e = P.partial(v, param(p))
-                if e != 0:
-                    terms.append((v, p, e.xreplace(back)))
-            for z in P.frontier(v):
-                e = P.partial(v, z)
-                if e != 0:
-                    terms.append((v, ("now" if isinstance(z, Now) else "prev", z.name), e.xreplace(back)))
-        temps, reduced = sp.cse([e.xreplace(ids) for _, _, e in terms], symbols=sp.numbered_symbols("_c"))
-        value = dict(zip([(v, what) for v, what, _ in terms], reduced, strict=True))
-        used = {str(x) for e in [*reduced, *(e for _, e in temps)] for x in e.free_symbols}
-        prevs = [s for s in states if code(prev(s)) in used]
-        stored = [n for n in order if name(n) in used or n in prevs]  # what the backward loop reads
-        args = [f"_seq_{name(n)}" for n in data] + [code(param(p)) for p in params]
-        args += [f"{name(s)}_init" for s in states]
-        lines = [f"def bptt(T, {', '.join(args)}):"]
-        lines += [f"    _s_{name(n)} = [None] * (T + 1)" for n in stored]
-        lines += [f"    _s_{name(s)}[0] = {name(s)}_init" for s in prevs]
-        lines += [f"    {code(prev(s))} = {name(s)}_init" for s in states]
-        lines += ["    _loss = 0.0", "    for t in range(1, T + 1):"]
-        lines += [f"        {name(n)} = _seq_{name(n)}[t - 1]" for n in data]
-        lines += [f"        {name(n)} = {code(low.expr(n))}" for n in order]
-        lines += [f"        _loss = _loss + {name(loss)}"]
-        lines += [f"        _s_{name(n)}[t] = {name(n)}" for n in stored]
-        lines += [f"        {code(prev(s))} = {name(s)}" for s in states]
-
-        lines += [f"    _g_{code(param(p))} = 0.0" for p in params]
-        lines += [f"    _k_{name(s)} = 0.0" for s in states]
-        lines += ["    for t in range(T, 0, -1):"]
-        lines += [f"        {name(n)} = _seq_{name(n)}[t - 1]" for n in data if name(n) in used]
-        lines += [f"        {name(n)} = _s_{name(n)}[t]" for n in stored if name(n) in used]
-        lines += [f"        {code(prev(s))} = _s_{name(s)}[t - 1]" for s in prevs]
-        lines += [f"        {pr.doprint(sym)} = {pr.doprint(e)}" for sym, e in temps]
-
-        def delta(v: str) -> str:
-            return "1.0" if v == loss else f"_d_{name(v)}"
-
-        for s in states:  # the delta of s_t: from the loss at t (a state's partials hold only s_{t-1}) and t + 1
-            parts = [f"_k_{name(s)}"] + [pr.doprint(value[v, w]) for v, w in value if w == ("now", s) and v == loss]
-            lines.append(f"        _d_{name(s)} = {' + '.join(parts)}")
-        for p in params:
-            parts = [_times(delta(v), pr.doprint(value[v, w])) for v, w in value if w == p]
-            if parts:
-                lines.append(f"        _g_{code(param(p))} = _g_{code(param(p))} + {' + '.join(parts)}")
-        for s in states:
-            parts = [_times(delta(v), pr.doprint(value[v, w])) for v, w in value if w == ("prev", s)]
-            lines.append(f"        _k_{name(s)} = {' + '.join(parts) if parts else '0.0'}")
-        outputs = [f"_g_{code(param(p))}" for p in params] + [f"_k_{name(s)}" for s in states]
-        lines.append(f"    return _loss, [{', '.join(outputs)}]")
-        self.source = "\n".join(lines) + "\n"
+        self.source = python_source(plan, pr.doprint)  # the plan's expressions are sympy objects, never text
         # how values map to the kernel's arguments, worked out once
         self._shapes = {n: ((T_AXIS,) if cell.kind(n) != PARAM else ()) + cell.shape(n)
                         for n in cell.names(INPUT) + cell.names(TARGET) + cell.names(PARAM)}
-        self._data_at = [_split(n) for n in data]
-        self._params_at = [_split(p) for p in params]
-        self._inits = [(params.index(low.init(s).name) if low.init(s).is_Symbol else float(low.init(s)))
-                       for s in states]
+        self._data_at = [_split(n) for n in plan.data]
+        self._params_at = [_split(p) for p in plan.params]
+        self._inits = [(plan.params.index(low.init(s).name) if low.init(s).is_Symbol else float(low.init(s)))
+                       for s in plan.states]
         self._default_plan = expand_wrt(cell, list(cell.names(PARAM)))
         self._functions = {}
         for backend in BACKENDS:
@@ -400,12 +331,6 @@ class BPTTProgram:
 def _split(name: str) -> tuple[str, tuple]:
     found = split_component(name)
     return found if found else (name, ())
-
-
-def _times(delta: str, factor: str) -> str:
-    if delta == "1.0":
-        return factor
-    return f"{delta}*{factor}" if factor.isidentifier() else f"{delta}*({factor})"
 
 
 def _pick_sequence(cell: Cell, values, k: int, N: int) -> dict:
