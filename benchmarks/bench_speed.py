@@ -264,7 +264,7 @@ def main(argv=None) -> int:
         t_build = time.perf_counter() - t0
         ref_loss, ref = program.run(T, v)
         rows.append(("symbrnn (python backend)", t_build, median_time(lambda p=program, v=v: p.run(T, v), repeat), ref))
-        fn, fast = program._functions["python"], program._fast_inputs(v, T)
+        fn, fast = program._functions["python"], program._python_inputs(v, T)
         t_kernel = median_time(lambda f=fn, a=fast: f(T, *a), repeat)
         rows.append(("symbrnn kernel only (no value checks)", None, t_kernel, ref))
         as_lists = {n: (a.tolist() if isinstance(a, np.ndarray) and kind == "elman" else a) for n, a in v.items()}

@@ -26,12 +26,13 @@ L_t
 {'w': -0.1261, 'U': -0.077, 'V': -0.3359, 'b': -0.1621, 'c': -0.4913}
 """
 
-from . import cells, errors, spec, testing
+from . import cells, errors, progress, spec, testing
 from .backward import backward_table
 from .cell import Cell
 from .derive import TotalDerivative, derive
 from .errors import (
     AlgebraicLoopError,
+    BackendError,
     CellError,
     DuplicateNameError,
     EquationError,
@@ -74,6 +75,7 @@ def __getattr__(name):
 
 __all__ = [
     "AlgebraicLoopError",
+    "BackendError",
     "Cell",
     "CellError",
     "CompiledCell",
@@ -112,6 +114,7 @@ __all__ = [
     "log",
     "logsumexp",
     "prev",
+    "progress",
     "relu",
     "sigmoid",
     "softmax",

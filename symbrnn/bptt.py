@@ -76,6 +76,8 @@ from sympy.printing.numpy import NumPyPrinter
 from . import errors
 from .bptt_plan import BPTTPlan, python_source
 from .cell import INPUT, PARAM, TARGET, Cell
+from .cprogram import CProgram
+from .csource import c_source
 from .functions import NUMPY_FUNCTIONS
 from .lower import assemble, expand_wrt, lowered
 from .tensor import split_component
@@ -84,7 +86,7 @@ from .values import resolve_values
 
 __all__ = ["BACKENDS", "BPTTProgram", "program_for"]
 
-BACKENDS = ("python", "numpy")
+BACKENDS = ("python", "numpy", "c")
 T_AXIS = object()  # stands for the steps' axis in a quantity's expected shape
 
 
@@ -157,8 +159,8 @@ class BPTTProgram:
         self._inits = [(plan.params.index(low.init(s).name) if low.init(s).is_Symbol else float(low.init(s)))
                        for s in plan.states]
         self._default_plan = expand_wrt(cell, list(cell.names(PARAM)))
-        self._functions = {}
-        for backend in BACKENDS:
+        self._functions, self._c = {}, None
+        for backend in ("python", "numpy"):
             space = _namespace(backend)
             exec(compile(self.source, f"<symbrnn bptt of {cell.name!r}>", "exec"), space)  # our own generated code
             self._functions[backend] = space["bptt"]
@@ -176,14 +178,12 @@ class BPTTProgram:
         """
         T = check_steps(T)
         fn = self._function(backend)
-        args = self._fast_inputs(values, T)
-        if args is None:  # anything unusual: the checked path converts it or says what is wrong
-            vals = resolve_values(self._low, T, values)
-            args = [vals.series[n] for n in self._data] + [vals.params[p] for p in self._params]
-            args += [vals.initial[s] for s in self._states]
         try:
             with np.errstate(all="raise"):
-                loss, out = fn(T, *args)
+                if backend == "c":
+                    loss, out = fn(T, *self._c_inputs(values, T))
+                else:
+                    loss, out = fn(T, *self._python_inputs(values, T))
             ok = math.isfinite(loss) and all(math.isfinite(g) for g in out)
         except (ArithmeticError, ValueError):  # math's overflow and domain errors, numpy's FloatingPointError
             ok = False
@@ -191,18 +191,26 @@ class BPTTProgram:
             return self._reference(T, values, wrt)
         return float(loss), self._assemble(out, wrt)
 
-    def run_batch(self, values, *, T: int | None = None, wrt=None):
-        """Loss and gradients of N sequences (and/or N parameter sets) at once, vectorised with numpy.
+    def run_batch(self, values, *, T: int | None = None, wrt=None, backend: str = "numpy"):
+        """Loss and gradients of N sequences (and/or N parameter sets) at once.
 
         Per-step data have shape ``(N, T, *shape)``; a param either has its own
         shape (shared by all N sequences) or ``(N, *shape)`` (one set per
         sequence). Returns the N losses and, per name, the N gradients (shape
-        ``(N, *shape)``): each sequence's own, not their sum.
+        ``(N, *shape)``): each sequence's own, not their sum. ``backend`` is
+        ``"numpy"`` (vectorised over the batch axis) or ``"c"`` (a C loop over
+        the sequences).
         """
+        if backend not in ("numpy", "c"):
+            raise errors.SymbrnnError(f"backend={backend!r}: a batch runs on 'numpy' or 'c'")
         data, N, T = self._batch_inputs(values, T)
         try:
             with np.errstate(all="ignore"):
-                loss, out = self._function("numpy")(T, *data)
+                if backend == "c":
+                    loss, grad = self.c_program.run_batch(T, *_c_batch(data, N, T, len(self._data), len(self._params)))
+                    out = list(grad.T)
+                else:
+                    loss, out = self._function("numpy")(T, *data)
         except (ArithmeticError, ValueError) as exc:  # pragma: no cover - numpy returns inf/nan instead
             raise errors.ValuesError(f"the batch fails ({exc}); check the values") from None
         loss = np.broadcast_to(np.asarray(loss, dtype=float), (N,))
@@ -223,7 +231,21 @@ class BPTTProgram:
     def _function(self, backend: str):
         if backend not in BACKENDS:
             raise errors.SymbrnnError(f"backend={backend!r}: use one of {', '.join(BACKENDS)}")
+        if backend == "c":
+            return self.c_program.run
         return self._functions[backend]
+
+    @property
+    def c_program(self) -> CProgram:
+        """The program compiled from C (built on first use; needs a C compiler)."""
+        if self._c is None:
+            self._c = CProgram(self.plan, name=self.cell.name)
+        return self._c
+
+    @property
+    def c_source(self) -> str:
+        """The C source of the same program (written without compiling it)."""
+        return self._c.source if self._c is not None else c_source(self.plan, name=self.cell.name)
 
     def _reference(self, T, values, wrt):
         from .numeric import loss_and_gradients  # the checked path names the step that fails
@@ -252,8 +274,8 @@ class BPTTProgram:
             out[n] = arr.reshape((batch, *shape))
         return out
 
-    def _fast_inputs(self, values, T: int) -> list | None:
-        """The kernel's arguments from well-formed values, converted by numpy; None if anything is unusual."""
+    def _fast_arrays(self, values, T: int) -> dict | None:
+        """Well-formed values as float arrays by name; None if anything is unusual."""
         if not isinstance(values, dict) or len(values) != len(self._shapes):
             return None
         arrays = {}
@@ -270,12 +292,37 @@ class BPTTProgram:
             if not np.isfinite(arr).all():
                 return None
             arrays[n] = arr
-        if len(arrays) != len(self._shapes):
-            return None
+        return arrays if len(arrays) == len(self._shapes) else None
+
+    def _checked_inputs(self, values, T: int) -> tuple[list, list, list]:
+        """Per-step series, params and initial states through the checked path (it says what is wrong)."""
+        vals = resolve_values(self._low, T, values)
+        return ([vals.series[n] for n in self._data], [vals.params[p] for p in self._params],
+                [vals.initial[s] for s in self._states])
+
+    def _python_inputs(self, values, T: int) -> list:
+        """The Python program's arguments: a list per data component, then floats."""
+        arrays = self._fast_arrays(values, T)
+        if arrays is None:
+            series, params, inits = self._checked_inputs(values, T)
+            return series + params + inits
         args = [arrays[base][(slice(None), *idx)].tolist() for base, idx in self._data_at]
         params = [float(arrays[base][idx]) for base, idx in self._params_at]
-        inits = [params[i] if isinstance(i, int) else i for i in self._inits]
-        return args + params + inits
+        return args + params + [params[i] if isinstance(i, int) else i for i in self._inits]
+
+    def _c_inputs(self, values, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The C program's arguments: the data as one (data, T) array, the params, the initial states."""
+        arrays = self._fast_arrays(values, T)
+        if arrays is None:
+            series, params, inits = self._checked_inputs(values, T)
+            seq = np.array(series, dtype=float).reshape(len(self._data), T)
+            return seq, np.array(params, dtype=float), np.array(inits, dtype=float)
+        seq = np.empty((len(self._data_at), T))
+        for k, (base, idx) in enumerate(self._data_at):
+            seq[k] = arrays[base][(slice(None), *idx)]
+        params = np.array([arrays[base][idx] for base, idx in self._params_at], dtype=float)
+        inits = np.array([params[i] if isinstance(i, int) else i for i in self._inits], dtype=float)
+        return seq, params, inits
 
     def _batch_inputs(self, values, T):
         if not hasattr(values, "items"):
@@ -331,6 +378,21 @@ class BPTTProgram:
 def _split(name: str) -> tuple[str, tuple]:
     found = split_component(name)
     return found if found else (name, ())
+
+
+def _c_batch(parts: list, N: int, T: int, n_data: int, n_params: int):
+    """The numpy batch arguments (data as (T, N) arrays, then params, then initial states) for the C loop."""
+    seq = np.ascontiguousarray(np.stack(parts[:n_data], axis=0).transpose(2, 0, 1)) if n_data else np.empty((N, 0, T))
+
+    def rows(values: list) -> np.ndarray:
+        if not values:
+            return np.empty((1, 0))
+        shared = all(np.ndim(v) == 0 for v in values)
+        cols = [np.asarray(v, dtype=float) if shared else np.broadcast_to(np.asarray(v, dtype=float), (N,))
+                for v in values]
+        return np.ascontiguousarray(np.stack(cols, axis=-1).reshape(1 if shared else N, len(values)))
+
+    return seq, rows(parts[n_data:n_data + n_params]), rows(parts[n_data + n_params:])
 
 
 def _pick_sequence(cell: Cell, values, k: int, N: int) -> dict:

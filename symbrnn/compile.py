@@ -42,6 +42,7 @@ __all__ = ["MODULES", "StepKernels", "identifiers", "kernels_for"]
 # names the generated code may call: a quantity with one of these names is renamed
 _RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
 _RESERVED |= set(dir(numpy)) | set(dir(mpmath)) | set(dir(builtins)) | set(dir(math))
+_RESERVED |= {"T", "t"}  # the BPTT program's step count and loop variable
 MODULES = [NUMPY_FUNCTIONS, "numpy"]
 _IDENT = re.compile(r"[^0-9A-Za-z_]+")
 

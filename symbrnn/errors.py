@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlgebraicLoopError",
+    "BackendError",
     "CellError",
     "DuplicateNameError",
     "EquationError",
@@ -97,6 +98,10 @@ class UnknownValueError(ValuesError):
 
 class SequenceLengthError(ValuesError):
     """Per-step data does not have exactly one entry per step."""
+
+
+class BackendError(SymbrnnError):
+    """A numeric backend cannot run here (no C compiler) or cannot express the cell."""
 
 
 class GradientCheckError(SymbrnnError):

@@ -61,9 +61,10 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         mode only; the fastest); ``"terms"`` runs the derivation's recursion
         on the step kernels' template values (the reference the tests pin
         the program to). ``"auto"`` is ``"bptt"`` in reverse mode.
-    backend : {"python", "numpy"}
-        For ``"bptt"``: plain floats with :mod:`math` (fastest for one
-        sequence) or numpy.
+    backend : {"python", "numpy", "c"}
+        For ``"bptt"``: plain floats with :mod:`math`, numpy, or the same
+        program written in C and built with the system's C compiler on first
+        use (the fastest; cached on disk, see :mod:`symbrnn.cbuild`).
 
     Returns
     -------
@@ -167,6 +168,8 @@ class CompiledCell:
     -0.33592684577
     >>> print(f.source.splitlines()[0])
     def bptt(T, _seq_x, _seq_y, w, U, V, b, c, h_init):
+    >>> round(f.gradients(values, backend="c")["V"], 12)    # the same program in C
+    -0.33592684577
 
     A batch: N sequences at once (per-step data of shape (N, T)), one gradient each:
 
@@ -218,19 +221,25 @@ class CompiledCell:
         return loss_and_gradients(self.cell, _steps_of(self.cell, values, T), values, wrt=wrt, mode=mode,
                                   strategy=strategy, backend=backend)
 
-    def batch(self, values, *, T: int | None = None, wrt=None):
-        """Losses and gradients of N sequences (or N parameter sets) at once, vectorised with numpy.
+    def batch(self, values, *, T: int | None = None, wrt=None, backend: str = "numpy"):
+        """Losses and gradients of N sequences (or N parameter sets) at once.
 
         Per-step data have shape ``(N, T, *shape)``; each param its own shape
         (shared) or ``(N, *shape)``. Returns an array of N losses and, per
         name, an array ``(N, *shape)`` of each sequence's own gradient.
+        ``backend`` is ``"numpy"`` (vectorised over the batch) or ``"c"``.
         """
-        return self._program.run_batch(values, T=T, wrt=wrt)
+        return self._program.run_batch(values, T=T, wrt=wrt, backend=backend)
 
     @property
     def source(self) -> str:
         """The generated Python source of the gradient: the BPTT program, forward loop then backward loop."""
         return self._program.source
+
+    @property
+    def c_source(self) -> str:
+        """The same BPTT program in C (what ``backend="c"`` compiles)."""
+        return self._program.c_source
 
     @property
     def kernel_source(self) -> str:

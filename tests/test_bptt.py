@@ -41,7 +41,7 @@ def _close(got, want):
     assert np.allclose(got, want, rtol=1e-12, atol=1e-14), np.abs(got - want).max()
 
 
-@pytest.mark.parametrize("backend", ["python", "numpy"])
+@pytest.mark.parametrize("backend", ["python", "numpy", "c"])
 @pytest.mark.parametrize("name", sorted(CELLS))
 def test_the_program_gives_the_reference_numbers(name, backend):
     cell = CELLS[name]()
@@ -65,12 +65,15 @@ def test_gradients_default_to_the_program_and_terms_is_forceable():
         f.gradients(values, strategy="fast")
     with pytest.raises(SymbrnnError, match="strategy='bptt' runs reverse mode"):
         f.gradients(values, strategy="bptt", mode="forward")
-    with pytest.raises(SymbrnnError, match="backend='gpu': use one of python, numpy"):
+    with pytest.raises(SymbrnnError, match="backend='gpu': use one of python, numpy, c$"):
         f.gradients(values, backend="gpu")
+    with pytest.raises(SymbrnnError, match="backend='python': a batch runs on 'numpy' or 'c'"):
+        f.batch({**values, "x": [values["x"]], "y": [values["y"]]}, backend="python")
 
 
+@pytest.mark.parametrize("backend", ["numpy", "c"])
 @pytest.mark.parametrize("name", ["elman", "gated", "learned_init", "lstm", "gated_elman"])
-def test_a_batch_gives_each_sequence_its_own_gradient(name):
+def test_a_batch_gives_each_sequence_its_own_gradient(name, backend):
     """N different sequences, and N different parameter sets, against one run per sequence."""
     cell, N, T = CELLS[name](), 5, 4
     per = [random_values(cell, T, seed=k) for k in range(N)]
@@ -78,7 +81,7 @@ def test_a_batch_gives_each_sequence_its_own_gradient(name):
     for n in per[0]:
         rows = np.stack([np.asarray(v[n], dtype=float) for v in per])
         batch[n] = rows  # params too: N parameter sets
-    losses, grads = compile_cell(cell).batch(batch)
+    losses, grads = compile_cell(cell).batch(batch, backend=backend)
     assert losses.shape == (N,)
     for k, v in enumerate(per):
         loss, want = loss_and_gradients(cell, T, v, strategy="terms")
@@ -87,9 +90,14 @@ def test_a_batch_gives_each_sequence_its_own_gradient(name):
             assert grads[w].shape == (N, *cell.shape(w))
             _close(grads[w][k], want[w])
     shared = {n: (v if cell.kind(n) != "param" else np.asarray(per[0][n], dtype=float)) for n, v in batch.items()}
-    _, grads = compile_cell(cell).batch(shared)  # params shared: one set for all sequences
-    for w in grads:
-        assert grads[w].shape == (N, *cell.shape(w))
+    losses, grads = compile_cell(cell).batch(shared, backend=backend)  # params shared: one set for all sequences
+    for k in range(N):
+        one = {n: (v[k] if cell.kind(n) != "param" else v) for n, v in shared.items()}
+        loss, want = loss_and_gradients(cell, T, one, strategy="terms")
+        assert losses[k] == pytest.approx(loss, rel=1e-13)
+        for w in want:
+            assert grads[w].shape == (N, *cell.shape(w))
+            _close(grads[w][k], want[w])
 
 
 def test_bad_values_get_the_reference_message_naming_the_step():
@@ -98,20 +106,21 @@ def test_bad_values_get_the_reference_message_naming_the_step():
     values["y"] = [0.1, 1e200, 0.3]  # the squared error overflows at step 2
     with pytest.raises(ValuesError) as reference:
         loss_and_gradients(cell, 3, values, strategy="terms")
-    for backend in ("python", "numpy"):
+    for backend in ("python", "numpy", "c"):
         with pytest.raises(ValuesError) as fast:
             loss_and_gradients(cell, 3, values, backend=backend)
         assert str(fast.value) == str(reference.value)
         assert "step 2" in str(fast.value)
 
 
-def test_a_bad_sequence_in_a_batch_is_named():
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_a_bad_sequence_in_a_batch_is_named(backend):
     cell = ZOO["elman"][0]()
     rows = [ZOO["elman"][1](3) for _ in range(3)]
     rows[1]["y"] = [0.1, 1e200, 0.3]
     batch = {n: (np.array([r[n] for r in rows]) if n in ("x", "y") else rows[0][n]) for n in rows[0]}
     with pytest.raises(ValuesError, match=r"^sequence 1 of the batch: .*step 2"):
-        compile_cell(cell).batch(batch)
+        compile_cell(cell).batch(batch, backend=backend)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -160,6 +169,27 @@ def test_the_program_is_independent_of_T_and_runs_in_linear_time(name):
     counts = {}
     for T in (10, 100, 1000):
         values = random_values(cell, T, seed=1)
-        counts[T] = _line_events(fn, T, *program._fast_inputs(values, T))
+        counts[T] = _line_events(fn, T, *program._python_inputs(values, T))
     per_step = (counts[100] - counts[10]) / 90
     assert per_step == int(per_step) and counts[1000] - counts[100] == per_step * 900  # exactly linear
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "c"])
+def test_quantities_named_like_the_programs_own_variables(backend):
+    """t and T are the program's loop variable and step count; range is a builtin it calls."""
+    import sympy as sp
+
+    from symbrnn import Cell
+
+    cell = Cell("clash")
+    x, y = cell.input("t"), cell.target("T")
+    w = cell.param("range")
+    h = cell.state("h", init=0)
+    cell.update(h, sp.tanh(w * x + h.prev))
+    cell.loss((h - y) ** 2)
+    values = {"t": [.1, .2, .3], "T": [.3, .2, .1], "range": .5}
+    want_loss, want = loss_and_gradients(cell, 3, values, wrt=["range", "h_0"], strategy="terms")
+    loss, got = loss_and_gradients(cell, 3, values, wrt=["range", "h_0"], backend=backend)
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    assert got["range"] == pytest.approx(want["range"], rel=1e-12)
+    assert got["h_0"] == pytest.approx(want["h_0"], rel=1e-12, abs=1e-15)

@@ -1,0 +1,106 @@
+"""The C backend: the BPTT plan written in C, built with the system's compiler, cached, and its errors."""
+
+import os
+import stat
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+from cellzoo import ZOO
+
+from symbrnn import BackendError, Cell, cbuild, compile_cell
+from symbrnn.bptt import BPTTProgram
+from symbrnn.cells import elman
+from symbrnn.numeric import loss_and_gradients
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty library cache, and nothing loaded yet in this process."""
+    monkeypatch.setenv("SYMBRNN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cbuild, "_LOADED", {})
+    return tmp_path / "cache"
+
+
+def _fake_compiler(tmp_path, body: str) -> str:
+    path = tmp_path / "fake-cc"
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+def test_names_that_c_reserves_are_renamed_and_give_the_reference_numbers():
+    cell = Cell("ckeys")
+    x, y = cell.input("double"), cell.target("y0")
+    w, b = cell.params("int static")
+    h = cell.state("long", init=0)
+    a = cell.node("fabs", w * x + b * h.prev)
+    cell.update(h, sp.tanh(a))
+    cell.loss((h - y) ** 2)
+    values = {"double": [0.3, -0.2, 0.5, 0.1], "y0": [0.1, 0.2, -0.1, 0.0], "int": 0.7, "static": -0.4}
+    want_loss, want = loss_and_gradients(cell, 4, values, wrt=["int", "static", "long_0"], strategy="terms")
+    program = BPTTProgram(cell)
+    source = program.c_source
+    assert "static_v = _p[1]" in source and " static =" not in source  # Python takes int, double and long
+    loss, got = program.run(4, values, wrt=["int", "static", "long_0"], backend="c")
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    for k in want:
+        assert got[k] == pytest.approx(want[k], rel=1e-12, abs=1e-15)
+
+
+def test_a_long_sequence_in_c_matches_the_python_program():
+    cell = elman()
+    rng = np.random.default_rng(3)
+    T = 5000
+    values = {"w": .4, "U": .9, "V": .5, "b": .1, "c": -.2, "x": rng.normal(size=T), "y": rng.normal(size=T)}
+    program = BPTTProgram(cell)
+    loss_py, py = program.run(T, values)
+    loss_c, c = program.run(T, values, backend="c")
+    assert loss_c == pytest.approx(loss_py, rel=1e-12)
+    for k in py:
+        assert c[k] == pytest.approx(py[k], rel=1e-10, abs=1e-13)
+
+
+def test_a_function_c_cannot_write_is_refused_by_name():
+    cell = Cell("lambert")
+    x, y = cell.input("x"), cell.target("y")
+    w = cell.param("w")
+    h = cell.state("h", init=0)
+    cell.update(h, sp.tanh(w * x + sp.LambertW(h.prev ** 2)))
+    cell.loss((h - y) ** 2)
+    with pytest.raises(BackendError, match=r"backend='c' cannot write 'LambertW' \(in cell 'lambert'\) in C; use"):
+        _ = compile_cell(cell).c_source
+
+
+def test_no_compiler_is_a_clear_error(fresh_cache, monkeypatch):
+    monkeypatch.delenv("CC", raising=False)
+    monkeypatch.setattr(cbuild.shutil, "which", lambda name: None)
+    values = ZOO["elman"][1](3)
+    with pytest.raises(BackendError, match=r"backend='c' needs a C compiler for the BPTT program of cell 'elman'"):
+        loss_and_gradients(elman(), 3, values, backend="c")
+    # the other backends do not need one
+    assert loss_and_gradients(elman(), 3, values, backend="python")[0] > 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script as the compiler")
+def test_a_failing_compiler_is_named_with_its_error(fresh_cache, monkeypatch, tmp_path):
+    monkeypatch.setenv("CC", _fake_compiler(tmp_path, 'echo "bptt.c:1:1: error: no space left" >&2; exit 1'))
+    with pytest.raises(BackendError, match=r"compiler '.*fake-cc' failed on the BPTT program of cell 'elman': "
+                                           r"bptt.c:1:1: error: no space left"):
+        compile_cell(elman()).gradients(ZOO["elman"][1](3), backend="c")
+
+
+@pytest.mark.skipif(cbuild.find_compiler() is None and not os.environ.get("CI"), reason="no C compiler here")
+def test_a_built_library_is_reused_from_the_cache(fresh_cache, monkeypatch, tmp_path):
+    """The compiler runs once per source; a new process (here: an emptied in-memory table) loads the file."""
+    real = cbuild.find_compiler()
+    log = tmp_path / "calls"
+    monkeypatch.setenv("CC", _fake_compiler(tmp_path, f'echo run >> "{log}"; exec {" ".join(real)} "$@"'))
+    values = ZOO["elman"][1](3)
+    first = loss_and_gradients(elman(), 3, values, backend="c")
+    monkeypatch.setattr(cbuild, "_LOADED", {})
+    second = loss_and_gradients(elman(), 3, values, backend="c")
+    assert first == second
+    assert log.read_text().split() == ["run"]
+    assert sorted(p.suffix for p in fresh_cache.iterdir()) == [".c", ".so"]
