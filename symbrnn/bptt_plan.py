@@ -99,10 +99,10 @@ class BPTTPlan:
 def _step_partials(low: Cell, P: CellPartials, order, params, levels) -> list:
     """(level, what, expression) for every nonzero partial: what is a param, ("now", s) or ("prev", s)."""
     back = {low.expr(n): now(n) for n in order if not low.expr(n).is_Symbol}  # tanh(a_t) read back as h_t
-    terms = []
+    terms, symbols = [], [(p, param(p)) for p in params]
     for v in levels:
-        for p in params:
-            e = P.partial(v, param(p))
+        for p, sym in symbols:
+            e = P.partial(v, sym)
             if e != 0:
                 terms.append((v, p, e.xreplace(back)))
         for z in P.frontier(v):

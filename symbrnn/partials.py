@@ -54,6 +54,9 @@ class CellPartials:
         self.cell = cell
         self._memo: dict[tuple[str, sp.Symbol, bool], sp.Expr] = {}
         self._frontiers: dict[str, tuple[sp.Symbol, ...]] = {}
+        self._symbols: dict[str, tuple[sp.Symbol, ...]] = {}
+        self._locals: dict[tuple[str, sp.Symbol], sp.Expr] = {}
+        self._reach: dict[tuple[str, bool], frozenset] = {}
 
     def levels(self) -> tuple[str, ...]:
         """States in step order, then the loss."""
@@ -82,7 +85,30 @@ class CellPartials:
 
     def local(self, name: str, u: sp.Symbol) -> sp.Expr:
         """The local partial ∂v/∂u of quantity ``name``'s own expression (one edge)."""
-        return self.cell.expr(name).diff(u)
+        key = (name, u)
+        if key not in self._locals:
+            e = self.cell.expr(name)
+            if e.is_Add:  # the same sum as e.diff(u), without differentiating the terms that lack u
+                e = sp.Add(*[a for a in e.args if u in a.free_symbols])
+            self._locals[key] = e.diff(u)
+        return self._locals[key]
+
+    def _reads(self, name: str) -> tuple[sp.Symbol, ...]:
+        """The symbols of ``name``'s own expression, sorted."""
+        if name not in self._symbols:
+            self._symbols[name] = tuple(sorted(self.cell.expr(name).free_symbols, key=sp.default_sort_key))
+        return self._symbols[name]
+
+    def _reaches(self, name: str, through_states: bool) -> frozenset:
+        """Every symbol ``name`` depends on at its step (through nodes, and states if asked)."""
+        key = (name, through_states)
+        if key not in self._reach:
+            found = set(self._reads(name))
+            for u in self._reads(name):
+                if isinstance(u, Now) and self._passes(u.name, through_states):
+                    found |= self._reaches(u.name, through_states)
+            self._reach[key] = frozenset(found)
+        return self._reach[key]
 
     def partial(self, name: str, z: sp.Symbol) -> sp.Expr:
         """∂v/∂z for quantity ``name``, ``z`` a param or a symbol of its frontier.
@@ -96,15 +122,15 @@ class CellPartials:
     def _chain(self, name: str, z: sp.Symbol, through_states: bool) -> sp.Expr:
         key = (name, z, through_states)
         if key not in self._memo:
-            e = self.cell.expr(name)
             total = sp.S.Zero
-            for u in sorted(e.free_symbols, key=sp.default_sort_key):
-                if u == z:
-                    total += e.diff(u)
-                elif isinstance(u, Now) and self._passes(u.name, through_states):
-                    inner = self._chain(u.name, z, through_states)
-                    if inner != 0:
-                        total += e.diff(u) * inner
+            if z in self._reaches(name, through_states):  # else every path gives 0: skip them (a speed-up only)
+                for u in self._reads(name):
+                    if u == z:
+                        total += self.local(name, u)
+                    elif isinstance(u, Now) and self._passes(u.name, through_states):
+                        inner = self._chain(u.name, z, through_states)
+                        if inner != 0:
+                            total += self.local(name, u) * inner
             self._memo[key] = total
         return self._memo[key]
 
