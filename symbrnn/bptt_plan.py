@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import progress
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .compile import identifiers
 from .partials import CellPartials
@@ -100,7 +101,7 @@ def _step_partials(low: Cell, P: CellPartials, order, params, levels) -> list:
     """(level, what, expression) for every nonzero partial: what is a param, ("now", s) or ("prev", s)."""
     back = {low.expr(n): now(n) for n in order if not low.expr(n).is_Symbol}  # tanh(a_t) read back as h_t
     terms, symbols = [], [(p, param(p)) for p in params]
-    for v in levels:
+    for v in progress.track(levels, f"differentiating cell {low.name!r} for BPTT"):
         for p, sym in symbols:
             e = P.partial(v, sym)
             if e != 0:

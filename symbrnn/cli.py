@@ -2,12 +2,15 @@
 
 Every command has ``--help`` with an example. Bad input prints one line on
 stderr and exits with status 2; ``check-grad`` exits with 1 when the engine and
-finite differences disagree.
+finite differences disagree. The long commands (derive, eval, solve,
+check-grad) show a transient progress bar on stderr for work that lasts more
+than a second, when stderr is a terminal; piped output has none.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -28,6 +31,7 @@ __all__ = ["main"]
 
 PROG = "symbrnn"
 FORMS = ("abstract", "concrete", "generic", "expanded", "terms")
+LONG = ("derive", "eval", "solve", "check-grad")  # the commands that show a progress bar
 
 
 SIZES = ("input_size", "hidden_size", "output_size", "classes")
@@ -328,11 +332,22 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _progress(command: str):
+    """A progress bar on stderr for a long command when stderr is a terminal; otherwise nothing (rich not loaded)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if command not in LONG or isatty is None or not isatty():
+        return contextlib.nullcontext()
+    from .render.progress import progress_bar
+
+    return progress_bar()  # a console on stderr; erased before anything else is written there
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = parser().parse_args(argv)
     try:
-        return args.run(args, sys.stdout)
+        with _progress(args.command):
+            return args.run(args, sys.stdout)
     except errors.SymbrnnError as exc:
         message = " ".join(str(exc).split())  # one line
         sys.stderr.write(f"{PROG}: error: {message}\n")

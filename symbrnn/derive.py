@@ -35,7 +35,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from . import errors
+from . import errors, progress
 from .cell import INPUT, PARAM, STATE, TARGET, Cell, a
 from .display import Displayed
 from .lower import lowered
@@ -218,6 +218,10 @@ class TotalDerivative(TermIndex, Displayed):
     def _steps(self) -> range:
         return range(1, (self._tau or self.T) + 1)
 
+    def _tracked(self, steps: range):
+        """``steps``, with one progress tick per step built (see :mod:`symbrnn.progress`)."""
+        return progress.track(steps, f"deriving d{self.of}/d{self.wrt} ({self.mode} mode)")
+
     def _levels(self, t: int) -> list[str]:
         levels = list(self._states)
         if self._tau is None:
@@ -249,7 +253,7 @@ class TotalDerivative(TermIndex, Displayed):
     def _forward(self) -> list[Term]:
         theta, terms = self.wrt.name, []
         D = {step(s, 0): self._init_derivative(s) for s in self._states}
-        for t in self._steps():
+        for t in self._tracked(self._steps()):
             sub = step_substitution(self.cell, t)
             for v in self._levels(t):
                 vt = step(v, t)
@@ -275,7 +279,7 @@ class TotalDerivative(TermIndex, Displayed):
         P: dict[tuple[str, int], dict[Step, sp.Expr]] = {}
         contributions = []
         last = self._steps()[-1]
-        for t in reversed(self._steps()):
+        for t in self._tracked(self._steps()[::-1]):
             sub = step_substitution(self.cell, t)
             explicit = {}
             for v in self._levels(t):

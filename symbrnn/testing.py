@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from . import progress
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .compile import identifiers
 from .derive import derive
@@ -158,7 +159,7 @@ def check_gradients(
         report.loss_engine = compile_cell(cell).loss(values, T=T)
         loss_err = abs(mpmath.mpf(report.loss_engine) - report.loss_reference)
         report.loss_ok = bool(loss_err <= atol + rtol * abs(report.loss_reference))
-        for name in names:
+        for name in progress.track(names, "checking gradients against finite differences"):
             d = derive(cell, T, wrt=name, mode=mode)
             engine = d.value(values)
             up = dict(base)

@@ -15,6 +15,8 @@ The core returns objects and never prints; this package draws them.
   by :class:`SGD` or :class:`Adam`.
 - :func:`to_dot`: the unrolled graph as Graphviz DOT with the paths of the
   explicit and implicit terms marked; :func:`render_dot` draws it (SVG, PNG).
+- :func:`progress_bar`: a transient rich progress bar for derivations that
+  take more than a second (terminals only).
 
 Examples
 --------
@@ -47,6 +49,7 @@ from .generic import GenericForm
 from .latex import doc_latex, document, math_block
 from .markdown import doc_markdown
 from .optimizers import SGD, Adam, AdamState
+from .progress import progress_bar
 from .recursion import generic_recursion
 from .solution import WorkedSolution
 from .tables import delta_table, forward_table, gradient_table, terms_tables
@@ -79,6 +82,7 @@ __all__ = [
     "generic_recursion",
     "gradient_table",
     "marked_edges",
+    "progress_bar",
     "render_dot",
     "renderable",
     "repr_latex",
