@@ -7,9 +7,14 @@ Cases (float64; every system must agree with symbrnn to 1e-9 relative, or the sc
    CasADi SX (T = 1000);
 2. loss + gradient of every param at T = 1000: the same systems, PyTorch autograd, and a
    hand-written Python BPTT;
-3. a batch of 1024 sequences (T = 100) on the numpy backend against a loop of single runs
+3. the LSTM (seed 000 form) with input 8, hidden 16, T = 100: symbrnn's array program, its
+   componentwise program (C and Python), JAX and a hand-written numpy BPTT; then hidden 16-64;
+4. a batch of 1024 sequences (T = 100) on the numpy and C backends against a loop of single runs
    and a hand-written numpy BPTT;
-4. peak memory (tracemalloc) of one gradient at T = 1,000 and 10,000.
+5. peak memory (tracemalloc) of one gradient at T = 1,000 and 10,000.
+
+The C backend's libraries are built into a fresh cache folder, so its "derive + compile"
+includes the C compiler's run.
 
 Peers are optional (``pip install -e '.[bench]'``); a missing one is reported and skipped.
 Medians of repeated runs, all in this process.
@@ -22,7 +27,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import platform
+import tempfile
 import time
 import tracemalloc
 
@@ -50,6 +57,11 @@ def elman_values(T: int, rng) -> dict:
 def lstm_values(T: int, rng) -> dict:
     return {"W": rng.normal(0, 0.5, (4, 2)), "U": rng.normal(0, 0.5, (4, 1)), "b": rng.normal(0, 0.5, 4),
             "x": rng.uniform(-1, 1, (T, 2)), "y": rng.uniform(-1, 1, (T, 1))}
+
+
+def big_lstm_values(T: int, D: int, H: int, rng) -> dict:
+    return {"W": rng.normal(0, 0.3, (4 * H, D)), "U": rng.normal(0, 0.3, (4 * H, H)), "b": rng.normal(0, 0.3, 4 * H),
+            "x": rng.uniform(-1, 1, (T, D)), "y": rng.uniform(-1, 1, (T, H))}
 
 
 def flat(grads: dict, names) -> np.ndarray:
@@ -99,6 +111,42 @@ def hand_lstm(v):
     return loss, {"W": np.array(gW), "U": np.array(gU).reshape(4, 1), "b": np.array(gb)}
 
 
+def _npsig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def hand_lstm_numpy(v):
+    """The seed 000 LSTM with vectors, written by hand with numpy (matrix products per step)."""
+    W, U, b, xs, ys = v["W"], v["U"], v["b"], v["x"], v["y"]
+    T, H = len(xs), U.shape[1]
+    cs, hs = np.zeros((T + 1, H)), np.zeros((T + 1, H))
+    gates = [None] * (T + 1)
+    loss = 0.0
+    for t in range(1, T + 1):
+        z = W @ xs[t - 1] + U @ hs[t - 1] + b
+        a, i, f, o = np.tanh(z[:H]), _npsig(z[H:2 * H]), _npsig(z[2 * H:3 * H]), _npsig(z[3 * H:])
+        cs[t] = a * i + f * cs[t - 1]
+        hs[t] = o * np.tanh(cs[t])
+        gates[t] = (a, i, f, o)
+        e = hs[t] - ys[t - 1]
+        loss += 0.5 * float(e @ e)
+    gW, gU, gb = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
+    dh_next, dc_next = np.zeros(H), np.zeros(H)
+    for t in range(T, 0, -1):
+        a, i, f, o = gates[t]
+        tc = np.tanh(cs[t])
+        dh = hs[t] - ys[t - 1] + dh_next
+        dc = dh * o * (1 - tc * tc) + dc_next
+        dz = np.concatenate([dc * i * (1 - a * a), dc * a * i * (1 - i), dc * cs[t - 1] * f * (1 - f),
+                             dh * tc * o * (1 - o)])
+        gW += np.outer(dz, xs[t - 1])
+        gU += np.outer(dz, hs[t - 1])
+        gb += dz
+        dh_next = U.T @ dz
+        dc_next = dc * f
+    return loss, {"W": gW, "U": gU, "b": gb}
+
+
 def hand_elman_numpy_batch(v):
     """Scalar Elman BPTT over a batch axis, written by hand with numpy."""
     w, U, V, b, c = (v[k] for k in ELMAN_PARAMS)
@@ -120,7 +168,7 @@ def hand_elman_numpy_batch(v):
 
 
 # ------------------------------------------------------------------ peers
-def jax_case(jax, kind: str):
+def jax_case(jax, kind: str, H: int = 1):
     jnp, lax = jax.numpy, jax.lax
 
     if kind == "elman":
@@ -138,11 +186,12 @@ def jax_case(jax, kind: str):
             def step(carry, xy):
                 c, h = carry
                 z = W @ xy[0] + U @ h + b
-                a, i, f, o = jnp.tanh(z[0:1]), jax.nn.sigmoid(z[1:2]), jax.nn.sigmoid(z[2:3]), jax.nn.sigmoid(z[3:4])
+                sig = jax.nn.sigmoid
+                a, i, f, o = jnp.tanh(z[:H]), sig(z[H:2 * H]), sig(z[2 * H:3 * H]), sig(z[3 * H:])
                 c = a * i + f * c
                 h = o * jnp.tanh(c)
                 return (c, h), 0.5 * jnp.sum((h - xy[1]) ** 2)
-            zero = jnp.zeros(1)
+            zero = jnp.zeros(H)
             return lax.scan(step, (zero, zero), (xs, ys))[1].sum()
     return jax.jit(jax.value_and_grad(loss))
 
@@ -235,11 +284,101 @@ def torch_grad(torch, kind, v):
     return float(L.detach()), {n: t[n].grad.numpy() for n in names}
 
 
+# ------------------------------------------------------------------ symbrnn's C backend
+def c_backend_rows(cell, T: int, v: dict, repeat: int) -> list:
+    """symbrnn's C backend: plan + C compile from scratch (a fresh cache), the whole call, the kernel alone."""
+    t0 = time.perf_counter()
+    program = BPTTProgram(cell)
+    compiled = program.c_program
+    t_build = time.perf_counter() - t0
+    got = program.run(T, v, backend="c")[1]
+    t_run = median_time(lambda: program.run(T, v, backend="c"), repeat)
+    args = program._c_inputs(v, T)
+    t_kernel = median_time(lambda: compiled.run(T, *args), repeat)
+    return [("symbrnn (C backend)", t_build, t_run, got), ("symbrnn C kernel only (no value checks)", None, t_kernel,
+                                                          got)]
+
+
+def big_lstm_case(jax, repeat: int, rng, D: int = 8, H: int = 16, T: int = 100) -> None:
+    """The seed 000 LSTM with input D and hidden H: symbrnn's C and python backends, JAX, hand-written numpy."""
+    v = big_lstm_values(T, D, H, rng)
+    names = LSTM_PARAMS
+    print(f"## LSTM (seed 000 form) in {D} / hidden {H}, T = {T}\n")
+    t0 = time.perf_counter()
+    program = BPTTProgram(lstm_gomez(D, H))
+    arrays = program.checked_array_program()
+    t_arrays = time.perf_counter() - t0
+    rows = [("symbrnn arrays (numpy, the default here)", t_arrays,
+             median_time(lambda: program.run(T, v, arrays=True), repeat), program.run(T, v, arrays=True)[1])]
+    t_kernel = median_time(lambda: arrays.run(T, v), repeat)
+    rows.append(("symbrnn arrays kernel only (no value checks)", None, t_kernel, arrays.run(T, v)[1]))
+    rows += c_backend_rows(lstm_gomez(D, H), T, v, repeat)  # componentwise: the plan and C build are timed there
+    rows.append(("symbrnn componentwise (python backend)", None, median_time(lambda: program.run(T, v), repeat),
+                 program.run(T, v)[1]))
+    rows.append(("hand-written numpy BPTT", None, median_time(lambda: hand_lstm_numpy(v), repeat),
+                 hand_lstm_numpy(v)[1]))
+    if jax:
+        jnp = jax.numpy
+        a = jax_args(jnp, "lstm", v)
+        t0 = time.perf_counter()
+        g = jax_case(jax, "lstm", H)
+        out = jax.block_until_ready(g(*a))
+        t_c = time.perf_counter() - t0
+        t_e = median_time(lambda: jax.block_until_ready(g(*a)), repeat)
+        rows.append(("JAX jit grad (lax.scan)", t_c, t_e, dict(zip(names, (np.asarray(x) for x in out[1]),
+                                                                   strict=True))))
+    table(rows, names, "hand-written numpy BPTT")
+
+
+def hidden_sweep(jax, repeat: int, rng, D: int = 8, T: int = 100) -> None:
+    """The array program against hand-written numpy (and JAX) as the hidden size grows."""
+    print(f"## Hidden size, LSTM (seed 000 form) in {D}, T = {T}: the array program\n")
+    print("| hidden | build the cell | derive + compile | loss + gradient | hand-written numpy | ratio | JAX | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for H in (16, 32, 64):
+        v = big_lstm_values(T, D, H, rng)
+        t0 = time.perf_counter()
+        cell = lstm_gomez(D, H)
+        t_cell = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        program = BPTTProgram(cell)
+        program.checked_array_program()
+        t_build = time.perf_counter() - t0
+        t_run = median_time(lambda p=program, v=v: p.run(T, v, arrays=True), repeat)
+        t_hand = median_time(lambda v=v: hand_lstm_numpy(v), repeat)
+        got, want = program.run(T, v, arrays=True)[1], hand_lstm_numpy(v)[1]
+        assert all(np.allclose(got[n], want[n], rtol=1e-9, atol=1e-12) for n in LSTM_PARAMS)
+        jax_cols = "– | –"
+        if jax:
+            g, a = jax_case(jax, "lstm", H), jax_args(jax.numpy, "lstm", v)
+            jax.block_until_ready(g(*a))
+            t_jax = median_time(lambda g=g, a=a: jax.block_until_ready(g(*a)), repeat)
+            jax_cols = f"{t_jax * 1e3:.2f} ms | {t_run / t_jax:.2f}×"
+        print(f"| {H} | {t_cell:.2f} s | {t_build:.3f} s | {t_run * 1e3:.2f} ms | {t_hand * 1e3:.2f} ms | "
+              f"{t_run / t_hand:.2f}× | {jax_cols} |")
+    print()
+
+
+def table(rows: list, names, baseline: str) -> None:
+    """Print rows (system, derive + compile or None, eval seconds, gradient) against the first row's gradient."""
+    want = flat(rows[0][3], names)
+    base = next(r[2] for r in rows if r[0] == baseline)
+    print(f"| system | derive + compile | loss + gradient (median) | vs {baseline} | max rel. diff |")
+    print("|---|---|---|---|---|")
+    for system, t_c, t_e, got in rows:
+        diff = np.abs(flat(got, names) - want).max() / np.abs(want).max()
+        assert diff < 1e-9, (system, diff)
+        build = "–" if t_c is None else f"{t_c:.3f} s"
+        print(f"| {system} | {build} | {t_e * 1e3:.3f} ms | {t_e / base:.2f}× | {diff:.1e} |")
+    print()
+
+
 # ------------------------------------------------------------------ the run
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
+    os.environ["SYMBRNN_CACHE"] = tempfile.mkdtemp(prefix="symbrnn-bench-")  # C builds are timed from scratch
     repeat = 3 if args.quick else 7
     rng = np.random.default_rng(0)
     jax, ca, pt, torch = optional("jax"), optional("casadi"), optional("pytensor"), optional("torch")
@@ -267,6 +406,7 @@ def main(argv=None) -> int:
         fn, fast = program._functions["python"], program._python_inputs(v, T)
         t_kernel = median_time(lambda f=fn, a=fast: f(T, *a), repeat)
         rows.append(("symbrnn kernel only (no value checks)", None, t_kernel, ref))
+        c_rows = c_backend_rows(cell, T, v, repeat)
         as_lists = {n: (a.tolist() if isinstance(a, np.ndarray) and kind == "elman" else a) for n, a in v.items()}
         t_hand = median_time(lambda h=hand, a=as_lists: h(a), repeat)  # bench_core's hand_bptt reads lists
         rows.append(("hand-written Python BPTT", None, t_hand, hand(as_lists)[1]))
@@ -315,16 +455,10 @@ def main(argv=None) -> int:
         if torch:
             t_e = median_time(lambda k=kind, v=v: torch_grad(torch, k, v), max(1, repeat // 2))
             rows.append(("PyTorch autograd (eager)", None, t_e, torch_grad(torch, kind, v)[1]))
-        want = flat(ref, names)
-        hand_t = rows[2][2]
-        print("| system | derive + compile | loss + gradient (median) | vs hand-written | max rel. diff |")
-        print("|---|---|---|---|---|")
-        for system, t_c, t_e, got in rows:
-            diff = np.abs(flat(got, names) - want).max() / np.abs(want).max()
-            assert diff < 1e-9, (system, diff)
-            build = "–" if t_c is None else f"{t_c:.3f} s"
-            print(f"| {system} | {build} | {t_e * 1e3:.3f} ms | {t_e / hand_t:.2f}× | {diff:.1e} |")
-        print()
+        rows[2:2] = c_rows
+        table(rows, names, "hand-written Python BPTT")
+    big_lstm_case(jax, repeat, rng)
+    hidden_sweep(jax, repeat, rng)
 
     # ---------------------------------------------------------------- batches
     N, Tb = 1024, 100
@@ -335,31 +469,41 @@ def main(argv=None) -> int:
     singles = [{**v1, "x": batch["x"][k], "y": batch["y"][k]} for k in range(N)]
     t_loop = median_time(lambda: [program.run(Tb, s) for s in singles], max(1, repeat // 2))
     t_hand = median_time(lambda: hand_elman_numpy_batch(batch), repeat)
+    t_batch_c = median_time(lambda: program.run_batch(batch, backend="c"), repeat)
+    t_loop_c = median_time(lambda: [program.run(Tb, s, backend="c") for s in singles], max(1, repeat // 2))
+    losses_c, grads_c = program.run_batch(batch, backend="c")
     losses, grads = program.run_batch(batch)
+    assert np.allclose(losses_c, losses, rtol=1e-12) and all(
+        np.allclose(grads_c[n], grads[n], rtol=1e-10, atol=1e-13) for n in ELMAN_PARAMS)
     hand_loss, hand_grads = hand_elman_numpy_batch(batch)
     assert np.allclose(losses, hand_loss, rtol=1e-12) and all(
         np.allclose(grads[n], hand_grads[n], rtol=1e-10, atol=1e-13) for n in ELMAN_PARAMS)
-    print(f"## A batch of {N:,} sequences, scalar Elman, T = {Tb} (numpy backend)\n")
+    print(f"## A batch of {N:,} sequences, scalar Elman, T = {Tb}\n")
     print("| system | time (median) | sequences per second |")
     print("|---|---|---|")
-    for system, t in (("symbrnn batch", t_batch), ("symbrnn, a loop of single runs", t_loop),
+    for system, t in (("symbrnn batch (numpy backend)", t_batch),
+                      ("symbrnn, a loop of single runs (python backend)", t_loop),
+                      ("symbrnn batch (C backend)", t_batch_c),
+                      ("symbrnn, a loop of single runs (C backend)", t_loop_c),
                       ("hand-written numpy BPTT (batched)", t_hand)):
         print(f"| {system} | {t * 1e3:.1f} ms | {N / t:,.0f} |")
-    print(f"\nbatch throughput / loop throughput: {t_loop / t_batch:.0f}×; "
-          f"batch time / hand-written numpy: {t_batch / t_hand:.2f}×\n")
+    print(f"\nnumpy batch throughput / python loop throughput: {t_loop / t_batch:.0f}×; "
+          f"numpy batch time / hand-written numpy: {t_batch / t_hand:.2f}×; "
+          f"C batch / C loop throughput: {t_loop_c / t_batch_c:.1f}×\n")
 
     # ---------------------------------------------------------------- memory
     print("## Peak memory of one gradient (tracemalloc), scalar Elman\n")
-    print("| T | peak | per step |")
-    print("|---|---|---|")
-    for Tm in (1000, 10000):
-        vm = elman_values(Tm, rng)
-        program.run(Tm, vm)
-        tracemalloc.start()
-        program.run(Tm, vm)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        print(f"| {Tm:,} | {peak / 1024:,.0f} KiB | {peak / Tm:.0f} B |")
+    print("| backend | T | peak | per step |")
+    print("|---|---|---|---|")
+    for backend in ("python", "c"):
+        for Tm in (1000, 10000):
+            vm = elman_values(Tm, rng)
+            program.run(Tm, vm, backend=backend)
+            tracemalloc.start()
+            program.run(Tm, vm, backend=backend)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"| {backend} | {Tm:,} | {peak / 1024:,.0f} KiB | {peak / Tm:.0f} B |")
     return 0
 
 

@@ -67,19 +67,22 @@ def bptt(T, _seq_x, _seq_y, w, U, V, b, c, h_init):
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
+from functools import cached_property
 
 import numpy as np
 from sympy.printing.numpy import NumPyPrinter
 
 from . import errors
+from .arrays import ArrayProgram, Unsupported
 from .bptt_plan import BPTTPlan, python_source
-from .cell import INPUT, PARAM, TARGET, Cell
+from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .cprogram import CProgram
 from .csource import c_source
 from .functions import NUMPY_FUNCTIONS
-from .lower import assemble, expand_wrt, lowered
+from .lower import assemble, components, expand_wrt, lowered
 from .tensor import split_component
 from .unroll import check_steps
 from .values import resolve_values
@@ -117,6 +120,7 @@ def _namespace(backend: str) -> dict:
             cosh=math.cosh, sinh=math.sinh, sigmoid=_sigmoid, relu=lambda x: x if x > 0 else 0.0,
             Softmax=_softmax, logsumexp=_logsumexp,
         )
+    space["reduce"] = functools.reduce  # sympy's printer writes Max and Min as reduce(maximum, ...)
     space["__builtins__"] = {"range": range, "len": len}
     return space
 
@@ -146,37 +150,111 @@ class BPTTProgram:
     def __init__(self, cell: Cell):
         cell.validate()
         self.cell, self.version = cell, cell.version
-        low = self._low = lowered(cell)
-        self.plan = plan = BPTTPlan(low)
-        self._states, self._data, self._params = plan.states, plan.data, plan.params
-        pr = _Printer()
-        self.source = python_source(plan, pr.doprint)  # the plan's expressions are sympy objects, never text
-        # how values map to the kernel's arguments, worked out once
+        # how values map to the program's arguments; the programs themselves are generated on first use
         self._shapes = {n: ((T_AXIS,) if cell.kind(n) != PARAM else ()) + cell.shape(n)
                         for n in cell.names(INPUT) + cell.names(TARGET) + cell.names(PARAM)}
-        self._data_at = [_split(n) for n in plan.data]
-        self._params_at = [_split(p) for p in plan.params]
-        self._inits = [(plan.params.index(low.init(s).name) if low.init(s).is_Symbol else float(low.init(s)))
-                       for s in plan.states]
         self._default_plan = expand_wrt(cell, list(cell.names(PARAM)))
-        self._functions, self._c = {}, None
+        self._c = None
+
+    @cached_property
+    def _low(self) -> Cell:
+        return lowered(self.cell)
+
+    @cached_property
+    def plan(self) -> BPTTPlan:
+        """What the componentwise program computes (:class:`~symbrnn.bptt_plan.BPTTPlan`)."""
+        return BPTTPlan(self._low)
+
+    @cached_property
+    def source(self) -> str:
+        """The Python source of the componentwise program."""
+        return python_source(self.plan, _Printer().doprint)  # the plan's expressions are sympy objects, never text
+
+    @cached_property
+    def _functions(self) -> dict:
+        out = {}
         for backend in ("python", "numpy"):
             space = _namespace(backend)
-            exec(compile(self.source, f"<symbrnn bptt of {cell.name!r}>", "exec"), space)  # our own generated code
-            self._functions[backend] = space["bptt"]
+            exec(compile(self.source, f"<symbrnn bptt of {self.cell.name!r}>", "exec"), space)  # our generated code
+            out[backend] = space["bptt"]
+        return out
+
+    @cached_property
+    def _order(self) -> tuple[tuple, tuple, tuple]:
+        """The lowered cell's states (in step order), data and params: the componentwise program's arguments."""
+        low = self._low
+        states = tuple(n for n in low._step_order() if low.kind(n) == STATE)
+        return states, low.names(INPUT) + low.names(TARGET), low.names(PARAM)
+
+    @property
+    def _states(self) -> tuple:
+        return self._order[0]
+
+    @property
+    def _data(self) -> tuple:
+        return self._order[1]
+
+    @property
+    def _params(self) -> tuple:
+        return self._order[2]
+
+    @cached_property
+    def _data_at(self) -> list:
+        return [_split(n) for n in self._data]
+
+    @cached_property
+    def _params_at(self) -> list:
+        return [_split(p) for p in self._params]
+
+    @cached_property
+    def _inits(self) -> list:
+        low = self._low
+        return [(self._params.index(low.init(s).name) if low.init(s).is_Symbol else float(low.init(s)))
+                for s in self._states]
+
+    @cached_property
+    def _array_program(self) -> ArrayProgram | Unsupported:
+        try:
+            return ArrayProgram(self.cell)
+        except Unsupported as why:
+            return why
+        except Exception as exc:  # noqa: BLE001 - a form the writer did not foresee: run componentwise instead
+            return Unsupported(f"{type(exc).__name__} while writing it: {exc}")
+
+    @property
+    def array_program(self) -> ArrayProgram | None:
+        """The program written with array operations (:mod:`symbrnn.arrays`), or None if the cell has no such form."""
+        got = self._array_program
+        return None if isinstance(got, Unsupported) else got
+
+    def has_array_program(self) -> bool:
+        """True if the cell can be written with array operations."""
+        return self.array_program is not None
+
+    def checked_array_program(self) -> ArrayProgram:
+        """The array-level program, or a SymbrnnError saying which part of the cell has no array form."""
+        got = self._array_program
+        if isinstance(got, Unsupported):
+            raise errors.SymbrnnError(
+                f"strategy='arrays': cell {self.cell.name!r} has no array form ({got}); use strategy='bptt'"
+            )
+        return got
 
     def __repr__(self) -> str:
         return f"BPTTProgram({self.cell.name!r})"
 
-    def run(self, T: int, values, *, wrt=None, backend: str = "python"):
+    def run(self, T: int, values, *, wrt=None, backend: str = "python", arrays: bool = False):
         """The total loss and the gradients of one sequence, like :func:`symbrnn.numeric.loss_and_gradients`.
 
         ``wrt`` may name params, their components and initial states (``"h_0"``);
         by default every param. Values that make a step overflow or divide
         by zero raise the same :class:`~symbrnn.errors.ValuesError` as the
-        reference path, naming the quantity and the step.
+        reference path, naming the quantity and the step. With ``arrays``,
+        the array-level program runs (numpy), not the componentwise one.
         """
         T = check_steps(T)
+        if arrays:
+            return self._run_arrays(T, values, wrt)
         fn = self._function(backend)
         try:
             with np.errstate(all="raise"):
@@ -226,6 +304,50 @@ class BPTTProgram:
                 raise errors.ValuesError(f"sequence {k} of the batch: {exc}") from None
             raise errors.ValuesError(f"sequence {k} of the batch overflows; check its values")  # pragma: no cover
         return loss.copy(), self._assemble(out, wrt, batch=N)
+
+    def _run_arrays(self, T: int, values, wrt):
+        program = self.checked_array_program()
+        arrays = self._fast_arrays(values, T)
+        if arrays is None:
+            arrays = self._checked_arrays(values, T)
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                loss, out = program.run(T, arrays)  # a ValueError here would be a bug of ours: it is not caught
+            ok = math.isfinite(loss) and all(np.isfinite(g).all() for g in out.values())
+        except ArithmeticError:  # numpy's FloatingPointError: the checked path names the step
+            ok = False
+        if not ok:
+            return self._reference(T, values, wrt)
+        return float(loss), self._assemble_arrays(out, wrt)
+
+    def _checked_arrays(self, values, T: int) -> dict:
+        """The values through the checked path (it says what is wrong), as one array per quantity."""
+        series, params, _ = self._checked_inputs(values, T)
+        cell, out = self.cell, {}
+        columns = dict(zip(self._data, series, strict=True)) | dict(zip(self._params, params, strict=True))
+        for n in cell.names(INPUT) + cell.names(TARGET) + cell.names(PARAM):
+            parts = [columns[c] for c in components(cell, n)]
+            arr = np.array(parts, dtype=float)
+            out[n] = arr.T.reshape((T, *cell.shape(n))) if cell.kind(n) != PARAM else arr.reshape(cell.shape(n))
+        return out
+
+    def _assemble_arrays(self, grads: dict, wrt) -> dict:
+        plan = self._default_plan if wrt is None else expand_wrt(self.cell, [str(getattr(w, "name", w)) for w in wrt])
+        out, flat = {}, None
+        for n, shape, comps in plan:
+            if n in grads:  # a whole param or initial state
+                out[n] = np.array(grads[n], dtype=float) if shape else float(grads[n])
+                continue
+            if flat is None:  # a component, such as W[1,0] or h[0]_0
+                flat = {}
+                for name, g in grads.items():
+                    base = name[:-2] if name.endswith("_0") and name[:-2] in self.cell.names(STATE) else name
+                    suffix = "_0" if base != name else ""
+                    flat.update({c + suffix: v for c, v in zip(components(self.cell, base), np.ravel(g), strict=True)})
+            if comps[0] not in flat:
+                raise errors.WrtError(f"wrt={comps[0]}: not a param or an initial state of cell {self.cell.name!r}")
+            out[n] = float(flat[comps[0]])
+        return out
 
     # ------------------------------------------------------------------ helpers
     def _function(self, backend: str):

@@ -139,7 +139,8 @@ def tensor_init(cell, name: str, init, shape: tuple) -> sp.Expr | Tensor:
 def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
     """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
     if isinstance(expr, Tensor):
-        return expr.map(lambda c: normalise(cell, c, where))
+        out = expr.map(lambda c: normalise(cell, c, where))
+        return expr if out == expr else out  # unchanged: keep how it was made (Tensor.op)
     e = as_expr(expr, where)
     if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise errors.ExpressionError(f"{where} is infinite or undefined ({e}): it divides by zero; check it")

@@ -223,7 +223,9 @@ def softmax(z) -> Tensor:
         shape = z.shape if isinstance(z, Tensor) else ()
         raise errors.ShapeError(f"softmax needs a vector (a Tensor of shape (n,)), got shape {shape}")
     args = z.flat()
-    return Tensor([Softmax(k, *args) for k in range(len(args))])
+    out = Tensor([Softmax(k, *args) for k in range(len(args))])
+    out.op = ("softmax", z)
+    return out
 
 
 class logsumexp(sp.Function):

@@ -17,7 +17,9 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from functools import cached_property
 
 from . import errors
 from .bptt import program_for
@@ -29,7 +31,7 @@ from .symbols import Now
 from .unroll import check_steps
 from .values import resolve_values
 
-__all__ = ["STRATEGIES", "CompiledCell", "compile_cell", "loss_and_gradients"]
+__all__ = ["ARRAYS_FROM", "STRATEGIES", "CompiledCell", "compile_cell", "loss_and_gradients"]
 
 
 def _templates(P: CellPartials, levels, params) -> dict:
@@ -42,7 +44,9 @@ def _templates(P: CellPartials, levels, params) -> dict:
     return out
 
 
-STRATEGIES = ("auto", "bptt", "terms")
+STRATEGIES = ("auto", "arrays", "bptt", "terms")
+#: ``strategy="auto"`` runs the array-level program for a cell with a state of at least this many components
+ARRAYS_FROM = 8
 
 
 def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse", strategy: str = "auto",
@@ -56,11 +60,17 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     wrt : list of str, optional
         Params and initial states (``"h_0"``); default every param.
     mode : {"reverse", "forward"}
-    strategy : {"auto", "bptt", "terms"}
-        ``"bptt"`` runs the generated program of :mod:`symbrnn.bptt` (reverse
-        mode only; the fastest); ``"terms"`` runs the derivation's recursion
-        on the step kernels' template values (the reference the tests pin
-        the program to). ``"auto"`` is ``"bptt"`` in reverse mode.
+    strategy : {"auto", "arrays", "bptt", "terms"}
+        ``"bptt"`` runs the generated program of :mod:`symbrnn.bptt`, one
+        scalar statement per component (reverse mode only; the fastest for
+        small cells); ``"arrays"`` runs the same BPTT written with array
+        operations (:mod:`symbrnn.arrays`: a matrix product per step, for
+        hidden sizes in the tens and hundreds; numpy); ``"terms"`` runs the
+        derivation's recursion on the step kernels' template values (the
+        reference the tests pin the programs to). ``"auto"``, in reverse mode,
+        is ``"arrays"`` for a cell with a state of :data:`ARRAYS_FROM` or more
+        components (when the cell has an array form and the backend is not
+        ``"c"``), else ``"bptt"``.
     backend : {"python", "numpy", "c"}
         For ``"bptt"``: plain floats with :mod:`math`, numpy, or the same
         program written in C and built with the system's C compiler on first
@@ -78,10 +88,11 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
     if strategy not in STRATEGIES:
         raise errors.SymbrnnError(f"strategy={strategy!r}: use one of {', '.join(STRATEGIES)}")
-    if strategy == "bptt" and mode != "reverse":
-        raise errors.SymbrnnError("strategy='bptt' runs reverse mode; use mode='reverse' or strategy='terms'")
-    if strategy != "terms" and mode == "reverse":  # the program falls back here (strategy="terms") on bad values
-        return program_for(cell).run(T, values, wrt=wrt, backend=backend)
+    if strategy in ("bptt", "arrays") and mode != "reverse":
+        raise errors.SymbrnnError(f"strategy={strategy!r} runs reverse mode; use mode='reverse' or strategy='terms'")
+    if strategy != "terms" and mode == "reverse":  # the programs fall back here (strategy="terms") on bad values
+        program = program_for(cell)
+        return program.run(T, values, wrt=wrt, backend=backend, arrays=_use_arrays(cell, program, strategy, backend))
     shaped, cell = cell, lowered(cell)
     vals = resolve_values(cell, T, values)
     params = cell.names(PARAM)
@@ -148,6 +159,20 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     return loss, assemble(plan, grads)
 
 
+def _use_arrays(cell: Cell, program, strategy: str, backend: str) -> bool:
+    """Whether to run the array-level program (strategy "arrays", or "auto" on a big cell that has one)."""
+    if strategy == "arrays":
+        if backend == "c":
+            raise errors.SymbrnnError("strategy='arrays' runs on numpy; use backend='numpy' or strategy='bptt'")
+        program.checked_array_program()
+        return True
+    if strategy != "auto" or backend == "c" or not cell.shaped:
+        return False
+    if max((math.prod(cell.shape(s)) for s in cell.names(STATE)), default=0) < ARRAYS_FROM:
+        return False
+    return program.has_array_program()
+
+
 class CompiledCell:
     """A cell compiled to numeric code, independent of T: step kernels and a generated BPTT program.
 
@@ -183,13 +208,21 @@ class CompiledCell:
     def __init__(self, cell: Cell):
         cell.validate()
         self.cell = cell
-        self._low = low = lowered(cell)
-        self._kernels = kernels_for(low)
-        P = self._kernels.partials
+        self._program = program_for(cell)  # its programs and this cell's step kernels are built on first use
+
+    @cached_property
+    def _low(self) -> Cell:
+        return lowered(self.cell)
+
+    @cached_property
+    def _kernels(self):
+        low = self._low
+        kernels = kernels_for(low)
+        P = kernels.partials
         states = tuple(n for n in low._step_order() if low.kind(n) == STATE)
         levels = states + (low.loss_name,)
-        self._kernels.use_templates(_templates(P, levels, [low.symbol(p) for p in low.names(PARAM)]))
-        self._program = program_for(cell)
+        kernels.use_templates(_templates(P, levels, [low.symbol(p) for p in low.names(PARAM)]))
+        return kernels
 
     def __repr__(self) -> str:
         return f"CompiledCell({self.cell.name!r})"
@@ -240,6 +273,11 @@ class CompiledCell:
     def c_source(self) -> str:
         """The same BPTT program in C (what ``backend="c"`` compiles)."""
         return self._program.c_source
+
+    @property
+    def array_source(self) -> str:
+        """The BPTT program written with array operations (``strategy="arrays"``), for a cell that has that form."""
+        return self._program.checked_array_program().source
 
     @property
     def kernel_source(self) -> str:

@@ -111,6 +111,10 @@ class Tensor:
 
     _op_priority = 20.0  # sympy defers to Tensor's reflected operators
     __array_ufunc__ = None  # and so does numpy
+    #: how the tensor was made, for the array-level program (:mod:`symbrnn.arrays`): ("leaf", name, lag),
+    #: (operator, left, right), ("neg", a), ("getitem", a, key), ("T", a), ("sum", a, axis),
+    #: ("map", function, a) or ("softmax", a); None if unknown (built from components)
+    op = None
 
     def __init__(self, data, *, name: str | None = None):
         ready = isinstance(data, np.ndarray) and data.dtype == object and _checked(data)
@@ -125,7 +129,7 @@ class Tensor:
         arr = np.empty(shape, dtype=object)
         for index in np.ndindex(shape):
             arr[index] = make(component_name(name, index))
-        return cls._wrap(arr, name)
+        return _traced(cls._wrap(arr, name), "leaf", name, "param" if kind == "param" else "now")
 
     @classmethod
     def _wrap(cls, arr: np.ndarray, name: str | None = None) -> Tensor:
@@ -190,11 +194,11 @@ class Tensor:
         return set().union(*(e.free_symbols for e in self._a.flat)) if self.size else set()
 
     def map(self, f) -> Tensor:
-        """``f`` applied to every component."""
+        """``f`` applied to every component (an activation of :mod:`symbrnn.functions` is recorded as such)."""
         out = np.empty(self.shape, dtype=object)
         for index in np.ndindex(self.shape):
             out[index] = element(f(self._a[index]))
-        return Tensor._wrap(out)
+        return _traced(Tensor._wrap(out), "map", f, self)
 
     def xreplace(self, mapping) -> Tensor:
         """Every component with ``mapping`` applied (sympy's ``xreplace``)."""
@@ -203,13 +207,13 @@ class Tensor:
     def __getitem__(self, key):
         r = self._a[key]
         if isinstance(r, np.ndarray):
-            return Tensor._wrap(r)
+            return _traced(Tensor._wrap(r), "getitem", self, key)
         return r
 
     @property
     def T(self) -> Tensor:
         """The transpose (axes reversed, as numpy's ``.T``)."""
-        return Tensor._wrap(self._a.T, None if self.name is None else f"{self.name}.T")
+        return _traced(Tensor._wrap(self._a.T, None if self.name is None else f"{self.name}.T"), "T", self)
 
     def transpose(self) -> Tensor:
         return self.T
@@ -218,7 +222,7 @@ class Tensor:
         """The sum of the components (a scalar), or along ``axis`` (a Tensor)."""
         if axis is None:
             return sp.Add(*self._a.flat)
-        return _result(self._a.sum(axis=axis))
+        return _traced(_result(self._a.sum(axis=axis)), "sum", self, axis)
 
     def mean(self, axis=None):
         """The mean of the components, or along ``axis``."""
@@ -230,7 +234,8 @@ class Tensor:
         """The previous-step value of a declared state: its components' ``h[i]_{t-1}``."""
         if not all(isinstance(e, Now) for e in self._a.flat):
             raise errors.ExpressionError(f".prev: {_describe(self)} is not a declared per-step quantity")
-        return Tensor._wrap(_map_raw(self._a, lambda e: e.prev), f"{self.name}.prev")
+        out = Tensor._wrap(_map_raw(self._a, lambda e: e.prev), f"{self.name}.prev")
+        return _traced(out, "leaf", self.op[1], "prev") if self.op and self.op[:1] == ("leaf",) else out
 
     def at(self, t: int) -> Tensor:
         """The components at the concrete step ``t`` (``h.at(0)``: the initial state)."""
@@ -252,7 +257,7 @@ class Tensor:
                 f"{_describe(left)} {symbol} {_describe(right)}: shapes {shape_text(_shape(left))} and"
                 f" {shape_text(_shape(right))} do not broadcast; make them equal (or one a scalar)"
             ) from None
-        return _result(op(b, a) if reflected else op(a, b))
+        return _traced(_result(op(b, a) if reflected else op(a, b)), symbol, _traceable(left), _traceable(right))
 
     def __add__(self, other):
         return self._binary(other, operator.add, "+")
@@ -287,7 +292,7 @@ class Tensor:
         return self._binary(other, operator.pow, "**", True)
 
     def __neg__(self):
-        return Tensor._wrap(_map_raw(self._a, operator.neg))
+        return _traced(Tensor._wrap(_map_raw(self._a, operator.neg)), "neg", self)
 
     def __pos__(self):
         return self
@@ -297,6 +302,21 @@ class Tensor:
 
     def __rmatmul__(self, other):
         return _matmul(other, self)
+
+
+def _traced(result, *op):
+    """``result`` with how it was made recorded (only a Tensor records it)."""
+    if isinstance(result, Tensor):
+        result.op = op
+    return result
+
+
+def _traceable(value):
+    """An operand as the op records it: a Tensor as it is, anything else as a Tensor or sympy scalar."""
+    if isinstance(value, Tensor):
+        return value
+    arr = _operand(value)
+    return Tensor._wrap(arr) if arr.ndim else arr[()]
 
 
 def _checked(arr: np.ndarray) -> bool:
@@ -348,13 +368,28 @@ def _matmul(left, right):
             f"{_describe(left)} @ {_describe(right)}: @ is the matrix product of arrays; to scale by a scalar use *"
         )
     try:
-        return _result(np.matmul(a, b))
+        return _traced(_result(_product(a, b)), "@", _traceable(left), _traceable(right))
     except ValueError:
         raise errors.ShapeError(
             f"{_describe(left)} @ {_describe(right)}: shapes {shape_text(a.shape)} and {shape_text(b.shape)}"
             f" do not fit: the last axis of the left ({a.shape[-1]}) must equal"
             f" the {'only' if b.ndim == 1 else 'second-to-last'} axis of the right ({b.shape[-2 if b.ndim > 1 else 0]})"
         ) from None
+
+
+def _product(a: np.ndarray, b: np.ndarray):
+    """np.matmul of object arrays, each entry one sympy Add of its products (numpy adds them pairwise: O(n²))."""
+    if a.ndim > 2 or b.ndim > 2 or a.shape[-1] != b.shape[0]:
+        return np.matmul(a, b)  # raises ValueError if the shapes do not fit
+    rows = a if a.ndim == 2 else a[None, :]
+    cols = b if b.ndim == 2 else b[:, None]
+    out = np.empty((rows.shape[0], cols.shape[1]), dtype=object)
+    for i in range(rows.shape[0]):
+        for j in range(cols.shape[1]):
+            out[i, j] = sp.Add(*[x * y for x, y in zip(rows[i], cols[:, j], strict=True)])
+    if a.ndim == 1 and b.ndim == 1:
+        return out[0, 0]
+    return out[0] if a.ndim == 1 else out[:, 0] if b.ndim == 1 else out
 
 
 def _text(value) -> str:

@@ -282,3 +282,13 @@ def test_partials_lookup_works_on_a_derivation_too():
     d = derive(ZOO["elman"][0](), 3, wrt="U")
     (jac,) = d.partials(2)
     assert str(jac.symbol) == "∂h_2/∂h_1"
+
+
+def test_readme_programs_and_progress_examples_run(capsys):
+    blocks = [b for b in _readme_blocks("python") if "array_source" in b or "progress.reporting" in b]
+    assert len(blocks) == 2
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # our own documentation
+    out = capsys.readouterr().out
+    assert "def bptt(T, _seq_x, _seq_y, W, U, b, _init_c, _init_h):" in out and "outer(_a_z, x)" in out
+    assert out.strip().splitlines()[-4:] == [f"deriving dL/dU (forward mode): {k}/3" for k in range(4)]

@@ -61,7 +61,7 @@ def test_gradients_default_to_the_program_and_terms_is_forceable():
     f = compile_cell(cell)
     assert f.gradients(values) == loss_and_gradients(cell, 4, values, strategy="bptt")[1]
     assert f.gradients(values, strategy="terms") == loss_and_gradients(cell, 4, values, strategy="terms")[1]
-    with pytest.raises(SymbrnnError, match="strategy='fast': use one of auto, bptt, terms"):
+    with pytest.raises(SymbrnnError, match="strategy='fast': use one of auto, arrays, bptt, terms"):
         f.gradients(values, strategy="fast")
     with pytest.raises(SymbrnnError, match="strategy='bptt' runs reverse mode"):
         f.gradients(values, strategy="bptt", mode="forward")

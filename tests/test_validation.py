@@ -367,6 +367,7 @@ def test_bad_values_keys(make, exc, msg):
 # ---------------------------------------------------------------------------- 14: hierarchy
 PARENTS = {"SymbrnnError": ValueError, "CellError": SymbrnnError, "StepsError": SymbrnnError,
            "WrtError": SymbrnnError, "ValuesError": SymbrnnError, "GradientCheckError": SymbrnnError,
+           "BackendError": SymbrnnError,
            "MissingValueError": ValuesError, "UnknownValueError": ValuesError, "SequenceLengthError": ValuesError,
            "SpecError": SymbrnnError, "EquationError": errors.SpecError}
 
