@@ -375,6 +375,8 @@ class BPTTProgram:
         return loss_and_gradients(self.cell, T, values, wrt=wrt, strategy="terms")
 
     def _assemble(self, out, wrt, batch: int | None = None) -> dict:
+        if wrt is None and batch is None and self._in_order:
+            return self._whole_gradients(out)
         grads = dict(zip(self._params, out, strict=False))
         grads.update({f"{s}_0": g for s, g in zip(self._states, out[len(self._params):], strict=True)})
         if wrt is None:
@@ -439,12 +441,42 @@ class BPTTProgram:
             series, params, inits = self._checked_inputs(values, T)
             seq = np.array(series, dtype=float).reshape(len(self._data), T)
             return seq, np.array(params, dtype=float), np.array(inits, dtype=float)
-        seq = np.empty((len(self._data_at), T))
-        for k, (base, idx) in enumerate(self._data_at):
-            seq[k] = arrays[base][(slice(None), *idx)]
-        params = np.array([arrays[base][idx] for base, idx in self._params_at], dtype=float)
+        cell = self.cell
+        if self._in_order:  # the components are the quantities' own, row-major, one after the other
+            data = [arrays[n].reshape(T, -1) for n in cell.names(INPUT) + cell.names(TARGET)]
+            seq = np.ascontiguousarray(np.concatenate(data, axis=1).T) if data else np.empty((0, T))
+            params = np.concatenate([np.ravel(arrays[p]) for p in cell.names(PARAM)] or [np.empty(0)])
+        else:  # pragma: no cover - lowering keeps that order
+            seq = np.empty((len(self._data_at), T))
+            for k, (base, idx) in enumerate(self._data_at):
+                seq[k] = arrays[base][(slice(None), *idx)]
+            params = np.array([arrays[base][idx] for base, idx in self._params_at], dtype=float)
         inits = np.array([params[i] if isinstance(i, int) else i for i in self._inits], dtype=float)
         return seq, params, inits
+
+    @cached_property
+    def _in_order(self) -> bool:
+        """True if the lowered data and params are each quantity's components in turn (row-major)."""
+        cell = self.cell
+        data = [c for n in cell.names(INPUT) + cell.names(TARGET) for c in components(cell, n)]
+        params = [c for n in cell.names(PARAM) for c in components(cell, n)]
+        return tuple(data) == tuple(self._data) and tuple(params) == tuple(self._params)
+
+    def _whole_gradients(self, out) -> dict:
+        """Every param's gradient (arrays if shaped) from the program's flat output, with no dict per component."""
+        n = len(self._params)
+        flat = np.array(out[:n], dtype=float)
+        tail = np.asarray(out[n:], dtype=float)
+        for k, i in enumerate(self._inits):  # an initial state that is a param: its gradient includes dL/ds_0
+            if isinstance(i, int):
+                flat[i] += tail[k]
+        grads, at = {}, 0
+        for p in self.cell.names(PARAM):
+            shape = self.cell.shape(p)
+            size = math.prod(shape)
+            grads[p] = flat[at:at + size].reshape(shape) if shape else float(flat[at])
+            at += size
+        return grads
 
     def _batch_inputs(self, values, T):
         if not hasattr(values, "items"):

@@ -193,3 +193,17 @@ def test_quantities_named_like_the_programs_own_variables(backend):
     assert loss == pytest.approx(want_loss, rel=1e-13)
     assert got["range"] == pytest.approx(want["range"], rel=1e-12)
     assert got["h_0"] == pytest.approx(want["h_0"], rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "c"])
+@pytest.mark.parametrize("name", ["elman_2_3_2", "lstm", "gru", "gated_elman", "learned_init"])
+def test_the_default_gradients_are_every_param_with_initial_states_that_are_params(name, backend):
+    cell = CELLS[name]()
+    values = _values(name, cell, 3, seed=21)
+    params = list(cell.names("param"))
+    want = loss_and_gradients(cell, 3, values, wrt=params, strategy="terms")[1]
+    got = program_for(cell).run(3, values, backend=backend)[1]
+    assert list(got) == params
+    for p in params:
+        assert np.shape(got[p]) == cell.shape(p) and isinstance(got[p], float) == (cell.shape(p) == ())
+        _close(got[p], want[p])
