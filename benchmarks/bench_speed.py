@@ -29,17 +29,36 @@ import importlib
 import math
 import os
 import platform
+import statistics
 import tempfile
 import time
 import tracemalloc
 
 import numpy as np
 import sympy as sp
-from bench_core import hand_bptt, median_time  # benchmarks/ is on the path when this script runs
+from bench_core import hand_bptt  # benchmarks/ is on the path when this script runs
 
 from symbrnn import unroll
 from symbrnn.bptt import BPTTProgram
 from symbrnn.cells import elman, lstm_gomez
+
+
+def interleaved(fns: list, repeat: int) -> list[float]:
+    """The median time of each function, timed in rounds that call every function once (in a rotating order).
+
+    On a shared machine the load changes from second to second; timed side by side, the systems see
+    the same load, so their ratios hold even when the absolute times move. Each timed call follows an
+    untimed one of the same function, so no system is timed on caches another one has just emptied.
+    """
+    times = [[] for _ in fns]
+    for r in range(repeat):
+        for k in range(len(fns)):
+            i = (k + r) % len(fns)
+            fns[i]()
+            t0 = time.perf_counter()
+            fns[i]()
+            times[i].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def optional(name: str):
@@ -285,18 +304,16 @@ def torch_grad(torch, kind, v):
 
 
 # ------------------------------------------------------------------ symbrnn's C backend
-def c_backend_rows(cell, T: int, v: dict, repeat: int) -> list:
+def c_backend_rows(cell, T: int, v: dict) -> list:
     """symbrnn's C backend: plan + C compile from scratch (a fresh cache), the whole call, the kernel alone."""
     t0 = time.perf_counter()
     program = BPTTProgram(cell)
     compiled = program.c_program
     t_build = time.perf_counter() - t0
     got = program.run(T, v, backend="c")[1]
-    t_run = median_time(lambda: program.run(T, v, backend="c"), repeat)
     args = program._c_inputs(v, T)
-    t_kernel = median_time(lambda: compiled.run(T, *args), repeat)
-    return [("symbrnn (C backend)", t_build, t_run, got), ("symbrnn C kernel only (no value checks)", None, t_kernel,
-                                                          got)]
+    return [("symbrnn (C backend)", t_build, lambda: program.run(T, v, backend="c"), got),
+            ("symbrnn C kernel only (no value checks)", None, lambda: compiled.run(T, *args), got)]
 
 
 def big_lstm_case(jax, repeat: int, rng, D: int = 8, H: int = 16, T: int = 100) -> None:
@@ -308,15 +325,12 @@ def big_lstm_case(jax, repeat: int, rng, D: int = 8, H: int = 16, T: int = 100) 
     program = BPTTProgram(lstm_gomez(D, H))
     arrays = program.checked_array_program()
     t_arrays = time.perf_counter() - t0
-    rows = [("symbrnn arrays (numpy, the default here)", t_arrays,
-             median_time(lambda: program.run(T, v, arrays=True), repeat), program.run(T, v, arrays=True)[1])]
-    t_kernel = median_time(lambda: arrays.run(T, v), repeat)
-    rows.append(("symbrnn arrays kernel only (no value checks)", None, t_kernel, arrays.run(T, v)[1]))
-    rows += c_backend_rows(lstm_gomez(D, H), T, v, repeat)  # componentwise: the plan and C build are timed there
-    rows.append(("symbrnn componentwise (python backend)", None, median_time(lambda: program.run(T, v), repeat),
-                 program.run(T, v)[1]))
-    rows.append(("hand-written numpy BPTT", None, median_time(lambda: hand_lstm_numpy(v), repeat),
-                 hand_lstm_numpy(v)[1]))
+    rows = [("symbrnn arrays (numpy, the default here)", t_arrays, lambda: program.run(T, v, arrays=True),
+             program.run(T, v, arrays=True)[1])]
+    rows.append(("symbrnn arrays kernel only (no value checks)", None, lambda: arrays.run(T, v), arrays.run(T, v)[1]))
+    rows += c_backend_rows(lstm_gomez(D, H), T, v)  # componentwise: the plan and the C build are timed there
+    rows.append(("symbrnn componentwise (python backend)", None, lambda: program.run(T, v), program.run(T, v)[1]))
+    rows.append(("hand-written numpy BPTT", None, lambda: hand_lstm_numpy(v), hand_lstm_numpy(v)[1]))
     if jax:
         jnp = jax.numpy
         a = jax_args(jnp, "lstm", v)
@@ -324,10 +338,9 @@ def big_lstm_case(jax, repeat: int, rng, D: int = 8, H: int = 16, T: int = 100) 
         g = jax_case(jax, "lstm", H)
         out = jax.block_until_ready(g(*a))
         t_c = time.perf_counter() - t0
-        t_e = median_time(lambda: jax.block_until_ready(g(*a)), repeat)
-        rows.append(("JAX jit grad (lax.scan)", t_c, t_e, dict(zip(names, (np.asarray(x) for x in out[1]),
-                                                                   strict=True))))
-    table(rows, names, "hand-written numpy BPTT")
+        rows.append(("JAX jit grad (lax.scan)", t_c, lambda: jax.block_until_ready(g(*a)),
+                     dict(zip(names, (np.asarray(x) for x in out[1]), strict=True))))
+    table(rows, names, "hand-written numpy BPTT", repeat)
 
 
 def hidden_sweep(jax, repeat: int, rng, D: int = 8, T: int = 100) -> None:
@@ -344,23 +357,24 @@ def hidden_sweep(jax, repeat: int, rng, D: int = 8, T: int = 100) -> None:
         program = BPTTProgram(cell)
         program.checked_array_program()
         t_build = time.perf_counter() - t0
-        t_run = median_time(lambda p=program, v=v: p.run(T, v, arrays=True), repeat)
-        t_hand = median_time(lambda v=v: hand_lstm_numpy(v), repeat)
         got, want = program.run(T, v, arrays=True)[1], hand_lstm_numpy(v)[1]
         assert all(np.allclose(got[n], want[n], rtol=1e-9, atol=1e-12) for n in LSTM_PARAMS)
-        jax_cols = "– | –"
+        fns = [lambda p=program, v=v: p.run(T, v, arrays=True), lambda v=v: hand_lstm_numpy(v)]
         if jax:
             g, a = jax_case(jax, "lstm", H), jax_args(jax.numpy, "lstm", v)
             jax.block_until_ready(g(*a))
-            t_jax = median_time(lambda g=g, a=a: jax.block_until_ready(g(*a)), repeat)
-            jax_cols = f"{t_jax * 1e3:.2f} ms | {t_run / t_jax:.2f}×"
+            fns.append(lambda g=g, a=a: jax.block_until_ready(g(*a)))
+        t_run, t_hand, *t_jax = interleaved(fns, repeat)
+        jax_cols = f"{t_jax[0] * 1e3:.2f} ms | {t_run / t_jax[0]:.2f}×" if t_jax else "– | –"
         print(f"| {H} | {t_cell:.2f} s | {t_build:.3f} s | {t_run * 1e3:.2f} ms | {t_hand * 1e3:.2f} ms | "
               f"{t_run / t_hand:.2f}× | {jax_cols} |")
     print()
 
 
-def table(rows: list, names, baseline: str) -> None:
-    """Print rows (system, derive + compile or None, eval seconds, gradient) against the first row's gradient."""
+def table(rows: list, names, baseline: str, repeat: int) -> None:
+    """Time rows (system, derive + compile or None, function, gradient) side by side; check every gradient."""
+    times = interleaved([r[2] for r in rows], repeat)
+    rows = [(r[0], r[1], t, r[3]) for r, t in zip(rows, times, strict=True)]
     want = flat(rows[0][3], names)
     base = next(r[2] for r in rows if r[0] == baseline)
     print(f"| system | derive + compile | loss + gradient (median) | vs {baseline} | max rel. diff |")
@@ -379,7 +393,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
     os.environ["SYMBRNN_CACHE"] = tempfile.mkdtemp(prefix="symbrnn-bench-")  # C builds are timed from scratch
-    repeat = 3 if args.quick else 7
+    repeat = 3 if args.quick else 15
     rng = np.random.default_rng(0)
     jax, ca, pt, torch = optional("jax"), optional("casadi"), optional("pytensor"), optional("torch")
     if jax:
@@ -400,16 +414,15 @@ def main(argv=None) -> int:
         rows = []  # (system, derive+compile seconds or None, eval seconds, gradient)
         t0 = time.perf_counter()
         program = BPTTProgram(cell)
+        fn = program._functions["python"]  # the plan, its Python text, compiled (generated on first use)
         t_build = time.perf_counter() - t0
         ref_loss, ref = program.run(T, v)
-        rows.append(("symbrnn (python backend)", t_build, median_time(lambda p=program, v=v: p.run(T, v), repeat), ref))
-        fn, fast = program._functions["python"], program._python_inputs(v, T)
-        t_kernel = median_time(lambda f=fn, a=fast: f(T, *a), repeat)
-        rows.append(("symbrnn kernel only (no value checks)", None, t_kernel, ref))
-        c_rows = c_backend_rows(cell, T, v, repeat)
+        rows.append(("symbrnn (python backend)", t_build, lambda p=program, v=v: p.run(T, v), ref))
+        fast = program._python_inputs(v, T)
+        rows.append(("symbrnn kernel only (no value checks)", None, lambda f=fn, a=fast: f(T, *a), ref))
+        c_rows = c_backend_rows(cell, T, v)
         as_lists = {n: (a.tolist() if isinstance(a, np.ndarray) and kind == "elman" else a) for n, a in v.items()}
-        t_hand = median_time(lambda h=hand, a=as_lists: h(a), repeat)  # bench_core's hand_bptt reads lists
-        rows.append(("hand-written Python BPTT", None, t_hand, hand(as_lists)[1]))
+        rows.append(("hand-written Python BPTT", None, lambda h=hand, a=as_lists: h(a), hand(as_lists)[1]))
         if kind == "elman":
             Tn = 32
             u = unroll(cell, Tn)
@@ -428,35 +441,32 @@ def main(argv=None) -> int:
             out = g(*a)
             jax.block_until_ready(out)
             t_c = time.perf_counter() - t0
-            t_e = median_time(lambda g=g, a=a: jax.block_until_ready(g(*a)), repeat)
-            rows.append(("JAX jit grad (lax.scan)", t_c, t_e, dict(zip(names, (np.asarray(x) for x in out[1]),
-                                                                       strict=True))))
+            rows.append(("JAX jit grad (lax.scan)", t_c, lambda g=g, a=a: jax.block_until_ready(g(*a)),
+                         dict(zip(names, (np.asarray(x) for x in out[1]), strict=True))))
         if ca:
             a = casadi_args(kind, v)
             t0 = time.perf_counter()
             f = casadi_case(ca, kind, v)
             t_c = time.perf_counter() - t0
             out = f(*a)
-            t_e = median_time(lambda f=f, a=a: f(*a), repeat)
             gflat = np.asarray(out[1]).ravel()
             if kind == "elman":
                 got = dict(zip(names, gflat, strict=True))
             else:
                 got = {"W": gflat[0:8].reshape(4, 2), "U": gflat[8:12].reshape(4, 1), "b": gflat[12:16]}
-            rows.append(("CasADi SX (unrolled for this T)", t_c, t_e, got))
+            rows.append(("CasADi SX (unrolled for this T)", t_c, lambda f=f, a=a: f(*a), got))
         if pt:
             t0 = time.perf_counter()
             f = pytensor_case(pt, kind)
             t_c = time.perf_counter() - t0
             a = [np.asarray(v[n], dtype=float) for n in names] + [v["x"], v["y"]]
             out = f(*a)
-            t_e = median_time(lambda f=f, a=a: f(*a), repeat)
-            rows.append(("PyTensor scan + grad", t_c, t_e, dict(zip(names, out[1:], strict=True))))
+            rows.append(("PyTensor scan + grad", t_c, lambda f=f, a=a: f(*a), dict(zip(names, out[1:], strict=True))))
         if torch:
-            t_e = median_time(lambda k=kind, v=v: torch_grad(torch, k, v), max(1, repeat // 2))
-            rows.append(("PyTorch autograd (eager)", None, t_e, torch_grad(torch, kind, v)[1]))
+            rows.append(("PyTorch autograd (eager)", None, lambda k=kind, v=v: torch_grad(torch, k, v),
+                         torch_grad(torch, kind, v)[1]))
         rows[2:2] = c_rows
-        table(rows, names, "hand-written Python BPTT")
+        table(rows, names, "hand-written Python BPTT", repeat)
     big_lstm_case(jax, repeat, rng)
     hidden_sweep(jax, repeat, rng)
 
@@ -465,12 +475,11 @@ def main(argv=None) -> int:
     v1 = elman_values(Tb, rng)
     batch = {**{n: v1[n] for n in ELMAN_PARAMS}, "x": rng.uniform(-1, 1, (N, Tb)), "y": rng.uniform(-1, 1, (N, Tb))}
     program = BPTTProgram(elman())
-    t_batch = median_time(lambda: program.run_batch(batch), repeat)
     singles = [{**v1, "x": batch["x"][k], "y": batch["y"][k]} for k in range(N)]
-    t_loop = median_time(lambda: [program.run(Tb, s) for s in singles], max(1, repeat // 2))
-    t_hand = median_time(lambda: hand_elman_numpy_batch(batch), repeat)
-    t_batch_c = median_time(lambda: program.run_batch(batch, backend="c"), repeat)
-    t_loop_c = median_time(lambda: [program.run(Tb, s, backend="c") for s in singles], max(1, repeat // 2))
+    t_batch, t_loop, t_hand, t_batch_c, t_loop_c = interleaved([
+        lambda: program.run_batch(batch), lambda: [program.run(Tb, s) for s in singles],
+        lambda: hand_elman_numpy_batch(batch), lambda: program.run_batch(batch, backend="c"),
+        lambda: [program.run(Tb, s, backend="c") for s in singles]], repeat)
     losses_c, grads_c = program.run_batch(batch, backend="c")
     losses, grads = program.run_batch(batch)
     assert np.allclose(losses_c, losses, rtol=1e-12) and all(

@@ -262,7 +262,8 @@ class BPTTProgram:
                     loss, out = fn(T, *self._c_inputs(values, T))
                 else:
                     loss, out = fn(T, *self._python_inputs(values, T))
-            ok = math.isfinite(loss) and all(math.isfinite(g) for g in out)
+            finite = np.isfinite(out).all() if isinstance(out, np.ndarray) else all(math.isfinite(g) for g in out)
+            ok = math.isfinite(loss) and bool(finite)
         except (ArithmeticError, ValueError):  # math's overflow and domain errors, numpy's FloatingPointError
             ok = False
         if not ok:
@@ -441,11 +442,10 @@ class BPTTProgram:
             series, params, inits = self._checked_inputs(values, T)
             seq = np.array(series, dtype=float).reshape(len(self._data), T)
             return seq, np.array(params, dtype=float), np.array(inits, dtype=float)
-        cell = self.cell
         if self._in_order:  # the components are the quantities' own, row-major, one after the other
-            data = [arrays[n].reshape(T, -1) for n in cell.names(INPUT) + cell.names(TARGET)]
+            data = [arrays[n].reshape(T, -1) for n in self._shaped_data]
             seq = np.ascontiguousarray(np.concatenate(data, axis=1).T) if data else np.empty((0, T))
-            params = np.concatenate([np.ravel(arrays[p]) for p in cell.names(PARAM)] or [np.empty(0)])
+            params = np.concatenate([np.ravel(arrays[p]) for p, _, _ in self._param_layout] or [np.empty(0)])
         else:  # pragma: no cover - lowering keeps that order
             seq = np.empty((len(self._data_at), T))
             for k, (base, idx) in enumerate(self._data_at):
@@ -453,6 +453,10 @@ class BPTTProgram:
             params = np.array([arrays[base][idx] for base, idx in self._params_at], dtype=float)
         inits = np.array([params[i] if isinstance(i, int) else i for i in self._inits], dtype=float)
         return seq, params, inits
+
+    @cached_property
+    def _shaped_data(self) -> tuple:
+        return self.cell.names(INPUT) + self.cell.names(TARGET)
 
     @cached_property
     def _in_order(self) -> bool:
@@ -471,12 +475,14 @@ class BPTTProgram:
             if isinstance(i, int):
                 flat[i] += tail[k]
         grads, at = {}, 0
-        for p in self.cell.names(PARAM):
-            shape = self.cell.shape(p)
-            size = math.prod(shape)
+        for p, shape, size in self._param_layout:
             grads[p] = flat[at:at + size].reshape(shape) if shape else float(flat[at])
             at += size
         return grads
+
+    @cached_property
+    def _param_layout(self) -> list:
+        return [(p, self.cell.shape(p), math.prod(self.cell.shape(p))) for p in self.cell.names(PARAM)]
 
     def _batch_inputs(self, values, T):
         if not hasattr(values, "items"):
