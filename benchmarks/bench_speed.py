@@ -332,6 +332,11 @@ def big_lstm_case(jax, repeat: int, rng, D: int = 8, H: int = 16, T: int = 100) 
     rows.append(("symbrnn componentwise (python backend)", None, lambda: program.run(T, v), program.run(T, v)[1]))
     rows.append(("hand-written numpy BPTT", None, lambda: hand_lstm_numpy(v), hand_lstm_numpy(v)[1]))
     if jax:
+        t0 = time.perf_counter()
+        on_jax = BPTTProgram(lstm_gomez(D, H))
+        got = on_jax.run(T, v, arrays=True, backend="jax")[1]  # the array program, jit-compiled on the first call
+        rows.insert(2, ("symbrnn arrays on JAX (backend='jax')", time.perf_counter() - t0,
+                        lambda: on_jax.run(T, v, arrays=True, backend="jax"), got))
         jnp = jax.numpy
         a = jax_args(jnp, "lstm", v)
         t0 = time.perf_counter()
@@ -346,8 +351,9 @@ def big_lstm_case(jax, repeat: int, rng, D: int = 8, H: int = 16, T: int = 100) 
 def hidden_sweep(jax, repeat: int, rng, D: int = 8, T: int = 100) -> None:
     """The array program against hand-written numpy (and JAX) as the hidden size grows."""
     print(f"## Hidden size, LSTM (seed 000 form) in {D}, T = {T}: the array program\n")
-    print("| hidden | build the cell | derive + compile | loss + gradient | hand-written numpy | ratio | JAX | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| hidden | build the cell | derive + compile | loss + gradient | hand-written numpy | ratio | JAX | ratio |"
+          " symbrnn on JAX | ratio to JAX |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for H in (16, 32, 64):
         v = big_lstm_values(T, D, H, rng)
         t0 = time.perf_counter()
@@ -364,8 +370,11 @@ def hidden_sweep(jax, repeat: int, rng, D: int = 8, T: int = 100) -> None:
             g, a = jax_case(jax, "lstm", H), jax_args(jax.numpy, "lstm", v)
             jax.block_until_ready(g(*a))
             fns.append(lambda g=g, a=a: jax.block_until_ready(g(*a)))
+            program.run(T, v, arrays=True, backend="jax")
+            fns.append(lambda p=program, v=v: p.run(T, v, arrays=True, backend="jax"))
         t_run, t_hand, *t_jax = interleaved(fns, repeat)
-        jax_cols = f"{t_jax[0] * 1e3:.2f} ms | {t_run / t_jax[0]:.2f}×" if t_jax else "– | –"
+        jax_cols = (f"{t_jax[0] * 1e3:.2f} ms | {t_run / t_jax[0]:.2f}× | {t_jax[1] * 1e3:.2f} ms | "
+                    f"{t_jax[1] / t_jax[0]:.2f}×") if t_jax else "– | – | – | –"
         print(f"| {H} | {t_cell:.2f} s | {t_build:.3f} s | {t_run * 1e3:.2f} ms | {t_hand * 1e3:.2f} ms | "
               f"{t_run / t_hand:.2f}× | {jax_cols} |")
     print()

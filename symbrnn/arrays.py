@@ -107,6 +107,12 @@ class ArrayPlan:
         ``def bptt(T, data..., params..., initial states...)``, returning the
         total loss and the gradients (params', then per initial state), each
         an array of its quantity's shape.
+    forward_lines, backward_lines : list of str
+        The statements of one forward step and one backward step (for other writers, e.g. JAX).
+    stored, back_data : list of str
+        The variables the backward step reads back, and the data it reads.
+    constants : list of (str, str)
+        Constant arrays, defined once before the loops.
     """
 
     def __init__(self, cell: Cell):
@@ -424,14 +430,17 @@ class ArrayPlan:
                   and v not in {n[d] for d in self.data}]
         args = [f"_seq_{n[d]}" for d in self.data] + [n[p] for p in self.params]
         args += [f"_init_{n[s]}" for s in self.states]
+        self.forward_lines, self.backward_lines = [line for line in fwd if line], back
+        self.stored, self.back_data = stored, data
+        self.constants = [(r.var, _array_code(r.extra)) for r in self._records if r.kind == "const"]
         lines = [f"def bptt(T, {', '.join(args)}):"]
-        lines += [f"    {r.var} = {_array_code(r.extra)}" for r in self._records if r.kind == "const"]
+        lines += [f"    {var} = {code}" for var, code in self.constants]
         lines += [f"    _zero_{n[s]} = zeros({self.cell.shape(s)!r})" for s in self.states]
         lines += [f"    _s_{v} = [None] * (T + 1)" for v in stored]
         lines += [f"    {n[s + '.prev']} = _init_{n[s]}" for s in self.states]
         lines += ["    _loss = 0.0", "    for t in range(1, T + 1):"]
         lines += [f"        {n[d]} = _seq_{n[d]}[t - 1]" for d in self.data]
-        lines += [f"        {line}" for line in fwd if line]
+        lines += [f"        {line}" for line in self.forward_lines]
         lines += [f"        _loss = _loss + {n[self.loss]}"]
         lines += [f"        _s_{v}[t] = {v}" for v in stored]
         lines += [f"        {n[s + '.prev']} = {n[s]}" for s in self.states]
@@ -530,6 +539,11 @@ class ArrayProgram:
         args += [np.broadcast_to(arrays[p], self.cell.shape(s)) if p is not None else value
                  for s, (p, value) in zip(plan.states, self._inits, strict=True)]
         loss, out = self._fn(T, *args)
+        return self.assemble(loss, out)
+
+    def assemble(self, loss, out: list) -> tuple[float, dict]:
+        """The program's outputs (params' gradients, then per state) by name, initial states that are params added."""
+        plan = self.plan
         names = list(plan.params) + [f"{s}_0" for s in plan.states]
         shapes = [self.cell.shape(p) for p in plan.params] + [self.cell.shape(s) for s in plan.states]
         grads = {n: np.broadcast_to(np.asarray(g, dtype=float), shape)

@@ -82,6 +82,7 @@ from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .cprogram import CProgram
 from .csource import c_source
 from .functions import NUMPY_FUNCTIONS
+from .jaxprog import JaxProgram
 from .lower import assemble, components, expand_wrt, lowered
 from .tensor import split_component
 from .unroll import check_steps
@@ -89,7 +90,7 @@ from .values import resolve_values
 
 __all__ = ["BACKENDS", "BPTTProgram", "program_for"]
 
-BACKENDS = ("python", "numpy", "c")
+BACKENDS = ("python", "numpy", "c", "jax")
 T_AXIS = object()  # stands for the steps' axis in a quantity's expected shape
 
 
@@ -227,6 +228,11 @@ class BPTTProgram:
         got = self._array_program
         return None if isinstance(got, Unsupported) else got
 
+    @cached_property
+    def jax_program(self) -> JaxProgram:
+        """The array-level program on JAX (lax.scan, jit); needs JAX with float64 enabled."""
+        return JaxProgram(self.checked_array_program())
+
     def has_array_program(self) -> bool:
         """True if the cell can be written with array operations."""
         return self.array_program is not None
@@ -254,7 +260,7 @@ class BPTTProgram:
         """
         T = check_steps(T)
         if arrays:
-            return self._run_arrays(T, values, wrt)
+            return self._run_arrays(T, values, wrt, backend)
         fn = self._function(backend)
         try:
             with np.errstate(all="raise"):
@@ -306,8 +312,8 @@ class BPTTProgram:
             raise errors.ValuesError(f"sequence {k} of the batch overflows; check its values")  # pragma: no cover
         return loss.copy(), self._assemble(out, wrt, batch=N)
 
-    def _run_arrays(self, T: int, values, wrt):
-        program = self.checked_array_program()
+    def _run_arrays(self, T: int, values, wrt, backend: str = "numpy"):
+        program = self.jax_program if backend == "jax" else self.checked_array_program()
         arrays = self._fast_arrays(values, T)
         if arrays is None:
             arrays = self._checked_arrays(values, T)
@@ -356,6 +362,8 @@ class BPTTProgram:
             raise errors.SymbrnnError(f"backend={backend!r}: use one of {', '.join(BACKENDS)}")
         if backend == "c":
             return self.c_program.run
+        if backend == "jax":
+            raise errors.SymbrnnError("backend='jax' runs the array program: use strategy='arrays' or 'auto'")
         return self._functions[backend]
 
     @property

@@ -71,10 +71,13 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         is ``"arrays"`` for a cell with a state of :data:`ARRAYS_FROM` or more
         components (when the cell has an array form and the backend is not
         ``"c"``), else ``"bptt"``.
-    backend : {"python", "numpy", "c"}
+    backend : {"python", "numpy", "c", "jax"}
         For ``"bptt"``: plain floats with :mod:`math`, numpy, or the same
         program written in C and built with the system's C compiler on first
-        use (the fastest; cached on disk, see :mod:`symbrnn.cbuild`).
+        use (the fastest; cached on disk, see :mod:`symbrnn.cbuild`). For
+        ``"arrays"``: numpy (``"python"`` and ``"numpy"``), or ``"jax"``: the
+        array program in two ``lax.scan`` loops under ``jax.jit`` (an
+        optional extra, in float64).
 
     Returns
     -------
@@ -161,9 +164,9 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
 
 def _use_arrays(cell: Cell, program, strategy: str, backend: str) -> bool:
     """Whether to run the array-level program (strategy "arrays", or "auto" on a big cell that has one)."""
-    if strategy == "arrays":
+    if strategy == "arrays" or (strategy == "auto" and backend == "jax"):
         if backend == "c":
-            raise errors.SymbrnnError("strategy='arrays' runs on numpy; use backend='numpy' or strategy='bptt'")
+            raise errors.SymbrnnError("strategy='arrays' runs on numpy or jax; use backend='numpy' or strategy='bptt'")
         program.checked_array_program()
         return True
     if strategy != "auto" or backend == "c" or not cell.shaped:

@@ -62,7 +62,7 @@ def test_a_cell_without_an_array_form_is_named_and_auto_falls_back():
                                            r"strategy='bptt'"):
         loss_and_gradients(cell, 2, values, strategy="arrays")
     assert not program_for(cell).has_array_program()
-    with pytest.raises(SymbrnnError, match="strategy='arrays' runs on numpy; use backend='numpy'"):
+    with pytest.raises(SymbrnnError, match="strategy='arrays' runs on numpy or jax; use backend='numpy'"):
         loss_and_gradients(elman(2, 8, 1), 2, vz.random_values(elman(2, 8, 1), 2, seed=1), strategy="arrays",
                            backend="c")
 

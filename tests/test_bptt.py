@@ -65,7 +65,7 @@ def test_gradients_default_to_the_program_and_terms_is_forceable():
         f.gradients(values, strategy="fast")
     with pytest.raises(SymbrnnError, match="strategy='bptt' runs reverse mode"):
         f.gradients(values, strategy="bptt", mode="forward")
-    with pytest.raises(SymbrnnError, match="backend='gpu': use one of python, numpy, c$"):
+    with pytest.raises(SymbrnnError, match="backend='gpu': use one of python, numpy, c, jax$"):
         f.gradients(values, backend="gpu")
     with pytest.raises(SymbrnnError, match="backend='python': a batch runs on 'numpy' or 'c'"):
         f.batch({**values, "x": [values["x"]], "y": [values["y"]]}, backend="python")
