@@ -613,8 +613,7 @@ def _array_code(values: np.ndarray) -> str:
 
 
 def _unbroadcast(g, shape):
-    """The adjoint g of a broadcast result, summed back to an operand's shape."""
-    g = np.asarray(g)
+    """The adjoint g of a broadcast result, summed back to an operand's shape (numpy or JAX arrays)."""
     while g.ndim > len(shape):
         g = g.sum(axis=0)
     for i, n in enumerate(shape):

@@ -22,7 +22,7 @@ import functools
 import numpy as np
 
 from . import errors
-from .arrays import ArrayPlan, ArrayProgram
+from .arrays import ArrayPlan, ArrayProgram, _unbroadcast
 
 __all__ = ["JaxProgram", "jax_source"]
 
@@ -77,21 +77,10 @@ def _namespace(jax) -> dict:
         logsumexp=lambda *z: jax.scipy.special.logsumexp(jnp.stack(z)), reduce=functools.reduce,
         _softmax=jax.nn.softmax, _scatter=lambda g, key, shape: jnp.zeros(shape).at[key].set(g),
         _spread=lambda g, axis, shape: jnp.broadcast_to(jnp.expand_dims(g, axis), shape),
-        _unbroadcast=_unbroadcast_jax(jnp),
+        _unbroadcast=_unbroadcast,
     )
     space["__builtins__"] = {"range": range, "len": len, "slice": slice}
     return space
-
-
-def _unbroadcast_jax(jnp):
-    def unbroadcast(g, shape):
-        while g.ndim > len(shape):
-            g = g.sum(axis=0)
-        for i, size in enumerate(shape):
-            if size == 1 and g.shape[i] != 1:
-                g = g.sum(axis=i, keepdims=True)
-        return g
-    return unbroadcast
 
 
 def _jax():

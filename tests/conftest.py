@@ -20,3 +20,15 @@ def load_reference(name: str) -> dict:
             pytest.fail(f"reference file {path} is missing: CI must have ../shared beside the clone")
         pytest.skip(f"{path} not found (../shared is not beside this checkout)")
     return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def torch():
+    """PyTorch for the cross-checks; with CI=true a missing torch fails instead of skipping."""
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("torch is required when CI=true: pip install torch==2.13.0 (the CPU build)")
+        pytest.skip("torch is not installed (pip install torch==2.13.0)")
+    return torch

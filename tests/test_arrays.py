@@ -120,17 +120,6 @@ def _args(program, values):
     return [arrays[d] for d in plan.data] + [arrays[p] for p in plan.params] + [v for _, v in program._inits]
 
 
-@pytest.fixture(scope="module")
-def torch():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("torch is required when CI=true: pip install torch==2.13.0 (the CPU build)")
-        pytest.skip("torch is not installed (pip install torch==2.13.0)")
-    return torch
-
-
 @pytest.mark.parametrize("name", ["lstm", "gru", "lstm_gomez", "elman", "elman_softmax"])
 def test_hidden_16_matches_torch(torch, name):
     make, twin, one_hot = vz.cases(8, 16, "param")[name]

@@ -18,17 +18,6 @@ from symbrnn.numeric import loss_and_gradients
 TOL = 1e-10
 
 
-@pytest.fixture(scope="module")
-def torch():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("torch is required when CI=true: pip install torch==2.13.0 (the CPU build)")
-        pytest.skip("torch is not installed (pip install torch==2.13.0)")
-    return torch
-
-
 def _compare(torch, cell, values, twin, T, *, wrt=None):
     loss, grads = loss_and_gradients(cell, T, values, wrt=wrt)
     t_loss, leaves = twin(torch, values)
