@@ -380,6 +380,32 @@ def hidden_sweep(jax, repeat: int, rng, D: int = 8, T: int = 100) -> None:
     print()
 
 
+def straight_case(repeat: int, rng) -> None:
+    """Small T: the componentwise program written out for T (strategy "straight") against its loop."""
+    print("## Small T: the straight-line program against the loop program (python backend)\n")
+    print("| cell | T | loop: whole call | straight-line: whole call | ratio | loop: kernel | straight-line: kernel |"
+          " ratio | building it |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for title, cell, make in (("scalar Elman", elman(), elman_values), ("LSTM 2/1", lstm_gomez(2, 1), lstm_values)):
+        program = BPTTProgram(cell)
+        loop = program._functions["python"]  # the plan is built here, not in the straight-line timing
+        for T in (2, 8, 32):
+            v = make(T, rng)
+            t0 = time.perf_counter()
+            straight = program.straight_function(T)
+            t_build = time.perf_counter() - t0
+            (l1, g1), (l2, g2) = program.run(T, v, straight=True), program.run(T, v)
+            assert l1 == l2 and all(np.array_equal(g1[n], g2[n]) for n in g1)  # the same operations, in order
+            args = program._python_inputs(v, T)
+            t_loop, t_straight, k_loop, k_straight = interleaved([
+                lambda p=program, v=v, T=T: p.run(T, v), lambda p=program, v=v, T=T: p.run(T, v, straight=True),
+                lambda f=loop, a=args, T=T: f(T, *a), lambda f=straight, a=args: f(*a)], repeat * 4)
+            print(f"| {title} | {T} | {t_loop * 1e6:.1f} µs | {t_straight * 1e6:.1f} µs | {t_straight / t_loop:.2f}× |"
+                  f" {k_loop * 1e6:.1f} µs | {k_straight * 1e6:.1f} µs | {k_straight / k_loop:.2f}× |"
+                  f" {t_build * 1e3:.1f} ms |")
+    print()
+
+
 def table(rows: list, names, baseline: str, repeat: int) -> None:
     """Time rows (system, derive + compile or None, function, gradient) side by side; check every gradient."""
     times = interleaved([r[2] for r in rows], repeat)
@@ -476,6 +502,7 @@ def main(argv=None) -> int:
                          torch_grad(torch, kind, v)[1]))
         rows[2:2] = c_rows
         table(rows, names, "hand-written Python BPTT", repeat)
+    straight_case(repeat, rng)
     big_lstm_case(jax, repeat, rng)
     hidden_sweep(jax, repeat, rng)
 

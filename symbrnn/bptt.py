@@ -77,7 +77,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from . import errors
 from .arrays import ArrayProgram, Unsupported
-from .bptt_plan import BPTTPlan, python_source
+from .bptt_plan import BPTTPlan, backward_step, forward_step, python_source, straight_source
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .cprogram import CProgram
 from .csource import c_source
@@ -91,6 +91,9 @@ from .values import resolve_values
 __all__ = ["BACKENDS", "BPTTProgram", "program_for"]
 
 BACKENDS = ("python", "numpy", "c", "jax")
+STRAIGHT_FASTER_LINES = 300  # up to this many statements the straight-line program beats the loop (measured)
+STRAIGHT_MAX_LINES = 50_000  # a larger straight-line program is refused even when forced
+STRAIGHT_KEPT = 8  # straight-line programs kept per cell (one per T)
 T_AXIS = object()  # stands for the steps' axis in a quantity's expected shape
 
 
@@ -156,6 +159,8 @@ class BPTTProgram:
                         for n in cell.names(INPUT) + cell.names(TARGET) + cell.names(PARAM)}
         self._default_plan = expand_wrt(cell, list(cell.names(PARAM)))
         self._c = None
+        self._straight: dict[int, object] = {}  # T -> straight-line program, most recently used last
+        self._runs: dict[int, int] = {}  # T -> runs of the componentwise Python program
 
     @cached_property
     def _low(self) -> Cell:
@@ -228,6 +233,49 @@ class BPTTProgram:
         got = self._array_program
         return None if isinstance(got, Unsupported) else got
 
+    # ------------------------------------------------------------------ straight-line programs
+    @cached_property
+    def _step_lines(self) -> int:
+        printer = _Printer().doprint
+        return len(forward_step(self.plan, printer)) + len(backward_step(self.plan, printer))
+
+    def straight_lines(self, T: int) -> int:
+        """About how many statements the straight-line program for T has (T times one step's)."""
+        return T * self._step_lines
+
+    def straight_source(self, T: int) -> str:
+        """The componentwise program written out for this T, with no loops (:func:`.bptt_plan.straight_source`)."""
+        T = check_steps(T)
+        if self.straight_lines(T) > STRAIGHT_MAX_LINES:
+            raise errors.SymbrnnError(
+                f"strategy='straight' writes every step out: T={T} makes about {self.straight_lines(T):,}"
+                f" statements for cell {self.cell.name!r} (at most {STRAIGHT_MAX_LINES:,}); use strategy='bptt'"
+            )
+        return straight_source(self.plan, T, _Printer().doprint)
+
+    def straight_function(self, T: int):
+        """The straight-line program for this T, compiled (the last few T are kept)."""
+        fn = self._straight.pop(T, None)
+        if fn is None:
+            space = _namespace("python")
+            exec(compile(self.straight_source(T), f"<symbrnn straight bptt of {self.cell.name!r}, T={T}>", "exec"),
+                 space)  # our own generated code
+            fn = space["bptt"]
+        self._straight[T] = fn  # the most recently used last
+        while len(self._straight) > STRAIGHT_KEPT:
+            self._straight.pop(next(iter(self._straight)))
+        return fn
+
+    def prefers_straight(self, T: int) -> bool:
+        """True from the second run at the same small T: the straight-line program is faster there.
+
+        Measured (benchmarks, 2026-12-01): 0.56-0.9× the loop program's time up to about 300
+        statements, about the same beyond; building it costs 3-20 ms, so a single run keeps the loop.
+        """
+        seen = self._runs.get(T, 0)
+        self._runs[T] = seen + 1
+        return (T in self._straight or seen >= 1) and self.straight_lines(T) <= STRAIGHT_FASTER_LINES
+
     @cached_property
     def jax_program(self) -> JaxProgram:
         """The array-level program on JAX (lax.scan, jit); needs JAX with float64 enabled."""
@@ -249,22 +297,26 @@ class BPTTProgram:
     def __repr__(self) -> str:
         return f"BPTTProgram({self.cell.name!r})"
 
-    def run(self, T: int, values, *, wrt=None, backend: str = "python", arrays: bool = False):
+    def run(self, T: int, values, *, wrt=None, backend: str = "python", arrays: bool = False,
+            straight: bool = False):
         """The total loss and the gradients of one sequence, like :func:`symbrnn.numeric.loss_and_gradients`.
 
         ``wrt`` may name params, their components and initial states (``"h_0"``);
         by default every param. Values that make a step overflow or divide
         by zero raise the same :class:`~symbrnn.errors.ValuesError` as the
         reference path, naming the quantity and the step. With ``arrays``,
-        the array-level program runs (numpy), not the componentwise one.
+        the array-level program runs (numpy), not the componentwise one; with
+        ``straight``, the componentwise program written out for this T.
         """
         T = check_steps(T)
         if arrays:
             return self._run_arrays(T, values, wrt, backend)
-        fn = self._function(backend)
+        fn = self.straight_function(T) if straight else self._function(backend)
         try:
             with np.errstate(all="raise"):
-                if backend == "c":
+                if straight:
+                    loss, out = fn(*self._python_inputs(values, T))
+                elif backend == "c":
                     loss, out = fn(T, *self._c_inputs(values, T))
                 else:
                     loss, out = fn(T, *self._python_inputs(values, T))

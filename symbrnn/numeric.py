@@ -44,7 +44,7 @@ def _templates(P: CellPartials, levels, params) -> dict:
     return out
 
 
-STRATEGIES = ("auto", "arrays", "bptt", "terms")
+STRATEGIES = ("auto", "arrays", "bptt", "straight", "terms")
 #: ``strategy="auto"`` runs the array-level program for a cell with a state of at least this many components
 ARRAYS_FROM = 8
 
@@ -67,10 +67,13 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         operations (:mod:`symbrnn.arrays`: a matrix product per step, for
         hidden sizes in the tens and hundreds; numpy); ``"terms"`` runs the
         derivation's recursion on the step kernels' template values (the
-        reference the tests pin the programs to). ``"auto"``, in reverse mode,
-        is ``"arrays"`` for a cell with a state of :data:`ARRAYS_FROM` or more
-        components (when the cell has an array form and the backend is not
-        ``"c"``), else ``"bptt"``.
+        reference the tests pin the programs to). ``"straight"`` runs the
+        componentwise program written out for this T, with no loops (python
+        backend). ``"auto"``, in reverse mode, is ``"arrays"`` for a cell
+        with a state of :data:`ARRAYS_FROM` or more components (when the cell
+        has an array form and the backend is not ``"c"``), else ``"bptt"``;
+        on the python backend, from the second run at the same small T
+        (up to about 300 statements written out), ``"straight"``.
     backend : {"python", "numpy", "c", "jax"}
         For ``"bptt"``: plain floats with :mod:`math`, numpy, or the same
         program written in C and built with the system's C compiler on first
@@ -91,11 +94,16 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
     if strategy not in STRATEGIES:
         raise errors.SymbrnnError(f"strategy={strategy!r}: use one of {', '.join(STRATEGIES)}")
-    if strategy in ("bptt", "arrays") and mode != "reverse":
+    if strategy in ("bptt", "arrays", "straight") and mode != "reverse":
         raise errors.SymbrnnError(f"strategy={strategy!r} runs reverse mode; use mode='reverse' or strategy='terms'")
     if strategy != "terms" and mode == "reverse":  # the programs fall back here (strategy="terms") on bad values
         program = program_for(cell)
-        return program.run(T, values, wrt=wrt, backend=backend, arrays=_use_arrays(cell, program, strategy, backend))
+        arrays = _use_arrays(cell, program, strategy, backend)
+        if strategy == "straight" and backend != "python":
+            raise errors.SymbrnnError("strategy='straight' runs on the python backend; use backend='python'")
+        straight = strategy == "straight" or (
+            strategy == "auto" and backend == "python" and not arrays and program.prefers_straight(T))
+        return program.run(T, values, wrt=wrt, backend=backend, arrays=arrays, straight=straight)
     shaped, cell = cell, lowered(cell)
     vals = resolve_values(cell, T, values)
     params = cell.names(PARAM)

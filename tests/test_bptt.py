@@ -61,7 +61,7 @@ def test_gradients_default_to_the_program_and_terms_is_forceable():
     f = compile_cell(cell)
     assert f.gradients(values) == loss_and_gradients(cell, 4, values, strategy="bptt")[1]
     assert f.gradients(values, strategy="terms") == loss_and_gradients(cell, 4, values, strategy="terms")[1]
-    with pytest.raises(SymbrnnError, match="strategy='fast': use one of auto, arrays, bptt, terms"):
+    with pytest.raises(SymbrnnError, match="strategy='fast': use one of auto, arrays, bptt, straight, terms"):
         f.gradients(values, strategy="fast")
     with pytest.raises(SymbrnnError, match="strategy='bptt' runs reverse mode"):
         f.gradients(values, strategy="bptt", mode="forward")
@@ -207,3 +207,45 @@ def test_the_default_gradients_are_every_param_with_initial_states_that_are_para
     for p in params:
         assert np.shape(got[p]) == cell.shape(p) and isinstance(got[p], float) == (cell.shape(p) == ())
         _close(got[p], want[p])
+
+
+@pytest.mark.parametrize("T", [1, 3])
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_the_straight_line_program_gives_the_loop_programs_numbers_exactly(name, T):
+    cell = CELLS[name]()
+    values = _values(name, cell, T, seed=4)
+    wrt = _wrts(cell)
+    loop = loss_and_gradients(cell, T, values, wrt=wrt, strategy="bptt")
+    straight = loss_and_gradients(cell, T, values, wrt=wrt, strategy="straight")
+    assert straight[0] == loop[0]
+    for w in wrt:
+        assert np.array_equal(straight[1][w], loop[1][w])  # the same operations in the same order
+    want = loss_and_gradients(cell, T, values, wrt=wrt, strategy="terms")[1]
+    for w in wrt:
+        _close(straight[1][w], want[w])
+
+
+def test_auto_writes_the_program_out_from_the_second_run_at_a_small_T():
+    cell = elman()
+    program = program_for(cell)
+    small = ZOO["elman"][1](4)
+    large = {**small, "x": np.linspace(-1, 1, 300), "y": np.linspace(1, -1, 300)}
+    first = loss_and_gradients(cell, 4, small)
+    assert 4 not in program._straight  # one run: the loop program, nothing built
+    second = loss_and_gradients(cell, 4, small)
+    assert 4 in program._straight and first == second
+    for _ in range(3):
+        loss_and_gradients(cell, 300, large)
+    assert 300 not in program._straight  # too long to be faster written out
+    source = program.straight_source(4)
+    assert "for " not in source and source.count("_loss = _loss + _t") == 4
+    assert len(source.splitlines()) == 2 + 4 * program._step_lines + 2 * 4 + 6 + 1  # exactly linear in T
+
+
+def test_straight_refuses_other_backends_and_huge_programs():
+    cell, values = elman(), ZOO["elman"][1](3)
+    with pytest.raises(SymbrnnError, match="strategy='straight' runs on the python backend"):
+        loss_and_gradients(cell, 3, values, strategy="straight", backend="numpy")
+    lines = 100_000 * program_for(cell)._step_lines  # the count the line-count test pins
+    with pytest.raises(SymbrnnError, match=rf"T=100000 makes about {lines:,} statements for cell 'elman' \(at most"):
+        program_for(cell).straight_source(100_000)

@@ -63,7 +63,8 @@ def test_a_symbol_the_loss_does_not_depend_on_has_derivative_zero(cell, T, data)
 @given(cell=cells(), T=st.integers(1, 4), data=st.data(),
        how=st.sampled_from([("forward", "terms", "python"), ("reverse", "terms", "python"),
                             ("reverse", "bptt", "python"), ("reverse", "bptt", "numpy"),
-                            ("reverse", "bptt", "c"), ("reverse", "arrays", "numpy")]))
+                            ("reverse", "bptt", "c"), ("reverse", "arrays", "numpy"),
+                            ("reverse", "straight", "python")]))
 def test_the_numeric_recursion_equals_the_evaluated_terms(cell, T, how, data):
     """value() and gradients() skip the symbolic terms; every strategy and backend must give the terms' numbers."""
     from symbrnn.numeric import loss_and_gradients
