@@ -104,3 +104,24 @@ def test_a_built_library_is_reused_from_the_cache(fresh_cache, monkeypatch, tmp_
     assert first == second
     assert log.read_text().split() == ["run"]
     assert sorted(p.suffix for p in fresh_cache.iterdir()) == [".c", ".so"]
+
+
+def test_a_cell_name_from_a_file_cannot_reach_the_c_code():
+    """The name is written into the source's comment: one that would end the comment is made harmless."""
+    from symbrnn.spec import load_cell_text
+
+    text = """name = "x */ int main(void) { return 1; } /* y"
+inputs = ["x"]
+targets = ["y"]
+params = ["w"]
+[states]
+h = { init = 0, update = "tanh(w*x + h.prev)" }
+[loss]
+L = "(h - y)**2"
+"""
+    cell = load_cell_text(text, "evil.toml")
+    source = compile_cell(cell).c_source
+    assert source.count("*/") == 1 and "int main" not in source
+    values = {"x": [0.5, -0.2], "y": [0.1, 0.3], "w": 0.7}
+    want = loss_and_gradients(cell, 2, values, strategy="terms")[1]
+    assert loss_and_gradients(cell, 2, values, backend="c")[1]["w"] == pytest.approx(want["w"], rel=1e-12)
