@@ -76,7 +76,8 @@ import numpy as np
 from sympy.printing.numpy import NumPyPrinter
 
 from . import errors
-from .arrays import ArrayProgram, Unsupported
+from .arrayprogram import ArrayProgram
+from .arrays import Unsupported
 from .bptt_plan import BPTTPlan, backward_step, forward_step, python_source, straight_source
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
 from .cprogram import CProgram

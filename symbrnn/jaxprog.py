@@ -22,7 +22,8 @@ import functools
 import numpy as np
 
 from . import errors
-from .arrays import ArrayPlan, ArrayProgram, _unbroadcast
+from .arrayprogram import ArrayProgram, _unbroadcast
+from .arrays import ArrayPlan
 
 __all__ = ["JaxProgram", "jax_source"]
 
