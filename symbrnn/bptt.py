@@ -76,7 +76,7 @@ import numpy as np
 from sympy.printing.numpy import NumPyPrinter
 
 from . import errors
-from .arrayprogram import ArrayProgram
+from .arrayprogram import ArrayProgram, _free_names
 from .arrays import Unsupported
 from .bptt_plan import BPTTPlan, backward_step, forward_step, python_source, straight_source
 from .cell import INPUT, PARAM, STATE, TARGET, Cell
@@ -126,8 +126,22 @@ def _namespace(backend: str) -> dict:
             Softmax=_softmax, logsumexp=_logsumexp,
         )
     space["reduce"] = functools.reduce  # sympy's printer writes Max and Min as reduce(maximum, ...)
+    space["erf"] = math.erf if backend == "python" else np.vectorize(math.erf, otypes=[float])
     space["__builtins__"] = {"range": range, "len": len}
     return space
+
+
+def _compiled(source: str, backend: str, where: str):
+    """``bptt`` of a generated source, after checking its namespace has every name the source reads."""
+    space = _namespace(backend)
+    unknown = sorted(_free_names(source) - set(space) - set(space["__builtins__"]))
+    if unknown:  # a sympy function the printer writes with a name no backend here provides
+        raise errors.BackendError(
+            f"the generated program of {where} calls {', '.join(map(repr, unknown))}, which has no numeric form"
+            f" on backend={backend!r}; the symbolic derivation (derive) still works"
+        )
+    exec(compile(source, f"<symbrnn {where}>", "exec"), space)  # our own generated code, never user text
+    return space["bptt"]
 
 
 class _Printer(NumPyPrinter):
@@ -179,12 +193,8 @@ class BPTTProgram:
 
     @cached_property
     def _functions(self) -> dict:
-        out = {}
-        for backend in ("python", "numpy"):
-            space = _namespace(backend)
-            exec(compile(self.source, f"<symbrnn bptt of {self.cell.name!r}>", "exec"), space)  # our generated code
-            out[backend] = space["bptt"]
-        return out
+        where = f"bptt of {self.cell.name!r}"
+        return {backend: _compiled(self.source, backend, where) for backend in ("python", "numpy")}
 
     @cached_property
     def _order(self) -> tuple[tuple, tuple, tuple]:
@@ -258,10 +268,7 @@ class BPTTProgram:
         """The straight-line program for this T, compiled (the last few T are kept)."""
         fn = self._straight.pop(T, None)
         if fn is None:
-            space = _namespace("python")
-            exec(compile(self.straight_source(T), f"<symbrnn straight bptt of {self.cell.name!r}, T={T}>", "exec"),
-                 space)  # our own generated code
-            fn = space["bptt"]
+            fn = _compiled(self.straight_source(T), "python", f"straight bptt of {self.cell.name!r}, T={T}")
         self._straight[T] = fn  # the most recently used last
         while len(self._straight) > STRAIGHT_KEPT:
             self._straight.pop(next(iter(self._straight)))

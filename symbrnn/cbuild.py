@@ -24,6 +24,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from . import errors
@@ -32,6 +33,8 @@ __all__ = ["FLAGS", "build_library", "cache_dir", "find_compiler"]
 
 FLAGS = ("-O2", "-std=c99", "-shared", "-fPIC")
 _LOADED: dict[Path, ctypes.CDLL] = {}
+_LOCK = threading.Lock()  # one build at a time in this process
+_PRIVATE: Path | None = None
 
 
 def find_compiler() -> list[str] | None:
@@ -53,9 +56,11 @@ def cache_dir() -> Path:
         path = Path(base) / "symbrnn"
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only home: a private temporary folder
-        path = Path(tempfile.gettempdir()) / f"symbrnn-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
-        path.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: a new private folder (a predictable shared one could be planted)
+        global _PRIVATE
+        if _PRIVATE is None:
+            _PRIVATE = Path(tempfile.mkdtemp(prefix="symbrnn-"))
+        path = _PRIVATE
     return path
 
 
@@ -82,24 +87,43 @@ def build_library(source: str, *, what: str) -> ctypes.CDLL:
         )
     key = hashlib.sha256("\0".join([*cc, *FLAGS, source]).encode()).hexdigest()[:24]
     lib = cache_dir() / f"bptt_{key}.so"
-    if lib in _LOADED:
-        return _LOADED[lib]
-    if not lib.exists():
-        _compile(cc, source, lib, what)
-    _LOADED[lib] = loaded = ctypes.CDLL(str(lib))
-    return loaded
+    with _LOCK:
+        if lib in _LOADED:
+            return _LOADED[lib]
+        if not lib.exists():
+            _compile(cc, source, lib, what)
+        try:
+            loaded = ctypes.CDLL(str(lib))
+        except OSError:  # a damaged file in the cache: build it again, once
+            lib.unlink(missing_ok=True)
+            _compile(cc, source, lib, what)
+            try:
+                loaded = ctypes.CDLL(str(lib))
+            except OSError as exc:
+                raise errors.BackendError(f"backend='c': the library built for {what} does not load ({exc})") from None
+        _LOADED[lib] = loaded
+        return loaded
 
 
 def _compile(cc: list[str], source: str, lib: Path, what: str) -> None:
-    src = lib.with_suffix(".c")
-    src.write_text(source, encoding="utf-8")
-    tmp = lib.with_name(f"{lib.stem}.{os.getpid()}.tmp")
+    # the source and the library are written under names of their own, so that builds in other
+    # processes never share a file; the finished library is then moved into place atomically
+    fd, src = tempfile.mkstemp(prefix=f"{lib.stem}.", suffix=".c", dir=lib.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(source)
+    fd, tmp = tempfile.mkstemp(prefix=f"{lib.stem}.", suffix=".so.tmp", dir=lib.parent)
+    os.close(fd)
     try:
-        done = subprocess.run([*cc, *FLAGS, "-o", str(tmp), str(src), "-lm"], capture_output=True, text=True,
+        done = subprocess.run([*cc, *FLAGS, "-o", tmp, src, "-lm"], capture_output=True, text=True,
                               timeout=600, check=False)
+        if done.returncode != 0:
+            first = next((line for line in done.stderr.splitlines() if "error" in line), done.stderr.strip()[:200])
+            raise errors.BackendError(f"backend='c': the C compiler {cc[0]!r} failed on {what}: {first}")
+        os.replace(tmp, lib)  # atomic: nobody loads a half-written library
+        os.replace(src, lib.with_suffix(".c"))  # the source beside it, to read
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise errors.BackendError(f"backend='c': the C compiler {cc[0]!r} did not run for {what} ({exc})") from None
-    if done.returncode != 0:
-        first = next((line for line in done.stderr.splitlines() if "error" in line), done.stderr.strip()[:200])
-        raise errors.BackendError(f"backend='c': the C compiler {cc[0]!r} failed on {what}: {first}")
-    os.replace(tmp, lib)  # atomic: another process never loads a half-written library
+    finally:
+        for leftover in (tmp, src):
+            if os.path.exists(leftover):
+                os.unlink(leftover)

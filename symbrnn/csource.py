@@ -27,7 +27,7 @@ double bptt(long _steps, const double *_seq, const double *_p, const double *_in
         const double a = U*h_prev + b + w*x;
         const double h = tanh(a);
         const double yhat = V*h + c;
-        const double L = (1.0/2.0)*pow(-y + yhat, 2);
+        const double L = (1.0/2.0)*pow(-y + yhat, 2.0);
         _loss += L;
         _s_h[_t] = h;
         _s_yhat[_t] = yhat;
@@ -53,7 +53,9 @@ _KEYWORDS = """auto break case char const continue default do double else enum e
 long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while
 bptt bptt_batch main""".split()
 _MATH = """acos acosh asin asinh atan atan2 atanh cbrt ceil copysign cos cosh erf erfc exp exp2 expm1 fabs fdim floor
-fma fmax fmin fmod hypot log log10 log1p log2 pow round sin sinh sqrt tan tanh tgamma lgamma trunc""".split()
+fma fmax fmin fmod hypot log log10 log1p log2 pow round sin sinh sqrt tan tanh tgamma lgamma trunc
+NAN INFINITY HUGE_VAL HUGE_VALF HUGE_VALL FP_NAN FP_INFINITE FP_ZERO FP_SUBNORMAL FP_NORMAL FP_ILOGB0 FP_ILOGBNAN
+MATH_ERRNO MATH_ERREXCEPT math_errhandling""".split()  # functions and macros of <math.h>
 _HELPERS = {
     "symbrnn_sigmoid": """static double symbrnn_sigmoid(double x)
 {
@@ -96,6 +98,13 @@ class _CPrinter(C99CodePrinter):
         super().__init__({"strict": True})
         self.helpers = set()
 
+    def _print_Integer(self, e):
+        # a double literal: C would read a bare integer past 2**63 as a truncated integer type
+        return repr(float(e)) if abs(int(e)) > 2**53 else f"{int(e)}.0"
+
+    def _print_Pi(self, e):
+        return repr(float(sp.pi))  # M_PI is not in C99's <math.h>
+
     def _helper(self, name: str, args: str) -> str:
         self.helpers.add(name)
         return f"{name}({args})"
@@ -119,7 +128,7 @@ def _c_names(plan: BPTTPlan) -> dict[sp.Symbol, sp.Symbol]:
     """Renames for identifiers that C reads as a keyword or a function the program calls."""
     taken = set(plan.ident.values())
     out = {}
-    for name in sorted(taken & C_RESERVED):
+    for name in sorted(n for n in taken if n in C_RESERVED or n.startswith("M_")):
         new = name + "_v"
         while new in taken or new in C_RESERVED:
             new += "_"

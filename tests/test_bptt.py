@@ -249,3 +249,25 @@ def test_straight_refuses_other_backends_and_huge_programs():
     lines = 100_000 * program_for(cell)._step_lines  # the count the line-count test pins
     with pytest.raises(SymbrnnError, match=rf"T=100000 makes about {lines:,} statements for cell 'elman' \(at most"):
         program_for(cell).straight_source(100_000)
+
+
+def test_erf_runs_everywhere_and_a_function_without_a_numeric_form_is_named():
+    import sympy as sp
+
+    from symbrnn import BackendError, Cell
+
+    def make(f):
+        cell = Cell("fn")
+        x, y, w = cell.input("x"), cell.target("y"), cell.param("w")
+        h = cell.state("h", init=0)
+        cell.update(h, f(w * x + h.prev))
+        cell.loss((h - y) ** 2)
+        return cell
+
+    values = {"x": [.3, -.2, .5], "y": [.1, .2, -.1], "w": .7}
+    cell = make(sp.erf)
+    want = loss_and_gradients(cell, 3, values, strategy="terms")[1]["w"]
+    for how in ({}, {"backend": "numpy"}, {"backend": "c"}, {"strategy": "straight"}):
+        assert loss_and_gradients(cell, 3, values, **how)[1]["w"] == pytest.approx(want, rel=1e-12), how
+    with pytest.raises(BackendError, match=r"of 'fn' calls 'LambertW', which has no numeric form on backend="):
+        loss_and_gradients(make(lambda a: sp.tanh(a) + sp.LambertW(a * a)), 3, values)

@@ -1,5 +1,6 @@
 """The C backend: the BPTT plan written in C, built with the system's compiler, cached, and its errors."""
 
+import ctypes
 import os
 import stat
 import sys
@@ -125,3 +126,47 @@ L = "(h - y)**2"
     values = {"x": [0.5, -0.2], "y": [0.1, 0.3], "w": 0.7}
     want = loss_and_gradients(cell, 2, values, strategy="terms")[1]
     assert loss_and_gradients(cell, 2, values, backend="c")[1]["w"] == pytest.approx(want["w"], rel=1e-12)
+
+
+def test_big_integers_pi_and_math_macro_names_in_c():
+    """C reads an integer literal past 2**63 as a truncated integer, has no M_PI in C99, and has macros like NAN."""
+    cell = Cell("literals")
+    x, y = cell.input("x"), cell.target("y")
+    w, nan = cell.params("w NAN")
+    h = cell.state("h", init=0)
+    cell.update(h, sp.tanh(w * x + nan * h.prev + w * x * sp.Integer(2) ** 70 / sp.Integer(10) ** 21 + sp.pi / 10))
+    cell.loss((h - y) ** 2)
+    values = {"x": [0.3, -0.2, 0.5], "y": [0.1, 0.2, -0.1], "w": 0.7, "NAN": -0.4}
+    want_loss, want = loss_and_gradients(cell, 3, values, strategy="terms")
+    loss, got = loss_and_gradients(cell, 3, values, backend="c")
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    for k in want:
+        assert got[k] == pytest.approx(want[k], rel=1e-12)
+
+
+def test_builds_from_several_threads_and_a_damaged_library(fresh_cache):
+    import threading
+
+    source = "double three(void) { return 3.0; }\n"
+    errors_seen, libs = [], []
+
+    def build():
+        try:
+            libs.append(cbuild.build_library(source, what="a test"))
+        except Exception as exc:  # noqa: BLE001 - any failure is the test's failure
+            errors_seen.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors_seen and len(libs) == 6
+    assert sorted(p.suffix for p in fresh_cache.iterdir()) == [".c", ".so"]  # no temporary file left
+    so = next(fresh_cache.glob("*.so"))
+    so.unlink()  # (the loaded one stays mapped)
+    so.write_bytes(b"")  # damaged, as by a full disk
+    cbuild._LOADED.clear()
+    lib = cbuild.build_library(source, what="a test")
+    lib.three.restype = ctypes.c_double
+    assert lib.three() == 3.0
