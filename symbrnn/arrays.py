@@ -136,7 +136,8 @@ class ArrayPlan:
             self._leaf_var(self.ident[p], cell.shape(p), True)
         for s in self.states:
             self._leaf_var(self.ident[f"{s}.prev"], cell.shape(s), True)
-        self._forward = [self._define(n) for n in order]
+        for n in order:
+            self._define(n)
         self.source = self._write()
 
     # ------------------------------------------------------------------ forward
