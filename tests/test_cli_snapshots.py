@@ -1,0 +1,10 @@
+"""The command line's whole output on the examples, byte for byte against tests/snapshots/cli/ (see cli_cases.py)."""
+
+import pytest
+from cli_cases import CASES, SNAPSHOTS, run
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_output_is_unchanged(name):
+    expected = (SNAPSHOTS / f"{name}.txt").read_text(encoding="utf-8")
+    assert run(CASES[name]) == expected
