@@ -27,8 +27,8 @@ import sympy as sp
 
 from symbrnn import derive, unroll
 from symbrnn.cells import elman
-from symbrnn.compile import StepKernels
-from symbrnn.numeric import loss_and_gradients
+from symbrnn.codegen.kernels import StepKernels
+from symbrnn.numeric.gradients import loss_and_gradients
 
 
 def median_time(fn, repeat: int) -> float:

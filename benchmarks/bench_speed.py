@@ -39,8 +39,8 @@ import sympy as sp
 from bench_core import hand_bptt  # benchmarks/ is on the path when this script runs
 
 from symbrnn import unroll
-from symbrnn.bptt import BPTTProgram
 from symbrnn.cells import elman, lstm_gomez
+from symbrnn.numeric.programs import BPTTProgram
 
 
 def interleaved(fns: list, repeat: int) -> list[float]:

@@ -16,8 +16,8 @@ import argparse
 import numpy as np
 
 from symbrnn import compile_cell, derive, gradients
-from symbrnn.backward import backward_table
 from symbrnn.cells import lstm_gomez
+from symbrnn.numeric.backward import backward_table
 
 GATES = ("a", "i", "f", "o")
 VALUES = {  # the params of the notes and the inputs they imply

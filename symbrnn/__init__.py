@@ -26,11 +26,9 @@ L_t
 {'w': -0.1261, 'U': -0.077, 'V': -0.3359, 'b': -0.1621, 'c': -0.4913}
 """
 
-from . import cells, errors, progress, spec, testing
-from .backward import backward_table
-from .cell import Cell
-from .derive import TotalDerivative, derive
-from .errors import (
+from . import cells, testing
+from .core import errors, progress
+from .core.errors import (
     AlgebraicLoopError,
     BackendError,
     CellError,
@@ -53,14 +51,18 @@ from .errors import (
     ValuesError,
     WrtError,
 )
-from .evaluate import Evaluation, gradients
-from .functions import exp, log, logsumexp, relu, sigmoid, softmax, tanh
-from .jacobians import jacobian, jacobian_values
-from .numeric import CompiledCell, compile_cell
-from .symbols import prev
-from .tensor import Tensor
-from .terms import Term
-from .unroll import Unrolled, unroll
+from .core.symbols import prev
+from .declare import spec
+from .declare.cell import Cell
+from .declare.functions import exp, log, logsumexp, relu, sigmoid, softmax, tanh
+from .declare.tensor import Tensor
+from .derive.terms import Term
+from .derive.total import TotalDerivative, derive
+from .derive.unroll import Unrolled, unroll
+from .numeric.backward import backward_table
+from .numeric.evaluate import Evaluation, gradients
+from .numeric.gradients import CompiledCell, compile_cell
+from .numeric.jacobians import jacobian, jacobian_values
 
 __version__ = "0.1.0"
 

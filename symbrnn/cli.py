@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import errors
 from .cells import BUILTIN
-from .derive import MODES, derive
-from .numeric import compile_cell, loss_and_gradients
-from .spec import load_cell, load_values
+from .core import errors
+from .declare.spec import load_cell, load_values
+from .declare.values import resolve_values
+from .derive.total import MODES, derive
+from .numeric.gradients import compile_cell, loss_and_gradients
 from .testing import check_gradients
-from .values import resolve_values
 
 __all__ = ["main"]
 

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from . import progress
-from .cell import INPUT, PARAM, STATE, TARGET, Cell
-from .compile import identifiers
-from .derive import derive
-from .functions import MPMATH_FUNCTIONS
-from .lower import expand_wrt, lowered
-from .numeric import compile_cell
-from .symbols import now, param, prev
-from .values import resolve_values
+from .codegen.kernels import identifiers
+from .core import progress
+from .core.symbols import now, param, prev
+from .declare.cell import INPUT, PARAM, STATE, TARGET, Cell
+from .declare.functions import MPMATH_FUNCTIONS
+from .declare.lower import expand_wrt, lowered
+from .declare.values import resolve_values
+from .derive.total import derive
+from .numeric.gradients import compile_cell
 
 __all__ = ["GradientComparison", "GradientReport", "check_gradients", "mp_loss"]
 
@@ -145,7 +145,7 @@ def check_gradients(
     raise_on_mismatch : bool
         Raise :class:`~symbrnn.GradientCheckError` instead of returning a failing report.
     """
-    from .errors import GradientCheckError
+    from .core.errors import GradientCheckError
 
     # names, whatever was given: "U", a param symbol, h.at(0), "h_0", "W[1,0]", a whole shaped param
     names = [str(getattr(w, "name", w)) for w in wrt] if wrt is not None else list(cell.names(PARAM))

@@ -12,7 +12,7 @@ from cellzoo import ZOO
 
 import symbrnn
 from symbrnn import Cell, derive, gradients, prev, unroll
-from symbrnn.symbols import Step
+from symbrnn.core.symbols import Step
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -274,7 +274,7 @@ def test_names_of_library_functions_get_unique_identifiers():
     cell.loss(h**2)
     values = {"exp": 0.3, "exp_": -0.4, "sum": 0.2, "lgamma": 0.1, "x": [1.0, 2.0]}
     assert symbrnn.testing.check_gradients(cell, 2, values).ok
-    ids = symbrnn.compile.identifiers(cell)
+    ids = symbrnn.codegen.kernels.identifiers(cell)
     assert len({s.name for s in ids.values()}) == len(ids)
 
 

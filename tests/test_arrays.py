@@ -8,11 +8,11 @@ import vectorzoo as vz
 from test_bptt import CELLS, _close, _line_events, _values, _wrts
 
 from symbrnn import SymbrnnError, ValuesError, compile_cell
-from symbrnn.arrays import ArrayPlan, Unsupported
-from symbrnn.bptt import BPTTProgram, program_for
 from symbrnn.cells import elman, gru, lstm, lstm_gomez, stacked
-from symbrnn.numeric import ARRAYS_FROM, loss_and_gradients
-from symbrnn.spec import load_cell
+from symbrnn.codegen.arrays.plan import ArrayPlan, Unsupported
+from symbrnn.declare.spec import load_cell
+from symbrnn.numeric.gradients import ARRAYS_FROM, loss_and_gradients
+from symbrnn.numeric.programs import BPTTProgram, program_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPED = sorted(n for n in CELLS if CELLS[n]().shaped and n != "stacked")

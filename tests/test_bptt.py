@@ -8,9 +8,9 @@ from cellzoo import ZOO
 from vectorzoo import gated_elman, random_values, softplus_peephole
 
 from symbrnn import SymbrnnError, ValuesError, compile_cell
-from symbrnn.bptt import BPTTProgram, program_for
 from symbrnn.cells import elman, elman_softmax, gru, lstm, lstm_gomez, stacked
-from symbrnn.numeric import loss_and_gradients
+from symbrnn.numeric.gradients import loss_and_gradients
+from symbrnn.numeric.programs import BPTTProgram, program_for
 
 CELLS = {
     **{name: build for name, (build, _) in ZOO.items()},

@@ -10,10 +10,11 @@ import pytest
 import sympy as sp
 from cellzoo import ZOO
 
-from symbrnn import BackendError, Cell, cbuild, compile_cell
-from symbrnn.bptt import BPTTProgram
+from symbrnn import BackendError, Cell, compile_cell
 from symbrnn.cells import elman
-from symbrnn.numeric import loss_and_gradients
+from symbrnn.codegen.c import build as cbuild
+from symbrnn.numeric.gradients import loss_and_gradients
+from symbrnn.numeric.programs import BPTTProgram
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_a_built_library_is_reused_from_the_cache(fresh_cache, monkeypatch, tmp_
 
 def test_a_cell_name_from_a_file_cannot_reach_the_c_code():
     """The name is written into the source's comment: one that would end the comment is made harmless."""
-    from symbrnn.spec import load_cell_text
+    from symbrnn.declare.spec import load_cell_text
 
     text = """name = "x */ int main(void) { return 1; } /* y"
 inputs = ["x"]

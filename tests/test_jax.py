@@ -12,9 +12,9 @@ from test_arrays import SHAPED
 from test_bptt import CELLS, _close, _values, _wrts
 
 from symbrnn import BackendError, SymbrnnError, ValuesError
-from symbrnn.bptt import program_for
 from symbrnn.cells import elman, lstm_gomez
-from symbrnn.numeric import loss_and_gradients
+from symbrnn.numeric.gradients import loss_and_gradients
+from symbrnn.numeric.programs import program_for
 
 jax = pytest.importorskip("jax", reason="JAX is an optional extra: pip install jax")
 

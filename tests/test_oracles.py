@@ -10,7 +10,7 @@ import sympy as sp
 from cellzoo import ZOO
 
 from symbrnn import derive, unroll
-from symbrnn.symbols import Step
+from symbrnn.core.symbols import Step
 from symbrnn.testing import check_gradients
 
 MODES = ("forward", "reverse")

@@ -218,9 +218,9 @@ def test_cli_piped_output_has_no_progress(args):
 
 
 def test_the_bptt_plan_ticks_once_per_level():
-    from symbrnn.bptt_plan import BPTTPlan
     from symbrnn.cells import lstm_gomez
-    from symbrnn.lower import lowered
+    from symbrnn.codegen.plan import BPTTPlan
+    from symbrnn.declare.lower import lowered
 
     low = lowered(lstm_gomez(2, 2))
     events = []

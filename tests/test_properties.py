@@ -67,7 +67,7 @@ def test_a_symbol_the_loss_does_not_depend_on_has_derivative_zero(cell, T, data)
                             ("reverse", "straight", "python")]))
 def test_the_numeric_recursion_equals_the_evaluated_terms(cell, T, how, data):
     """value() and gradients() skip the symbolic terms; every strategy and backend must give the terms' numbers."""
-    from symbrnn.numeric import loss_and_gradients
+    from symbrnn.numeric.gradients import loss_and_gradients
 
     mode, strategy, backend = how
     values = values_for(cell, T, data.draw)

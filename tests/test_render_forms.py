@@ -17,7 +17,8 @@ import sympy as sp
 from cellzoo import ZOO, elman, gated, learned_init
 
 from symbrnn import derive, unroll
-from symbrnn.partials import CellPartials
+from symbrnn.core.symbols import Named, Step
+from symbrnn.derive.partials import CellPartials
 from symbrnn.render import (
     ExpandedForm,
     ExpansionTooLarge,
@@ -29,7 +30,6 @@ from symbrnn.render import (
 )
 from symbrnn.render.chains import fold, local_chain
 from symbrnn.render.forms import leaves
-from symbrnn.symbols import Named, Step
 
 MODES = ("forward", "reverse")
 STEPS = (1, 2, 3, 4)

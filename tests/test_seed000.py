@@ -15,8 +15,8 @@ import pytest
 from conftest import load_reference
 
 from symbrnn import derive, gradients
-from symbrnn.backward import backward_table
 from symbrnn.cells import lstm_gomez
+from symbrnn.numeric.backward import backward_table
 from symbrnn.testing import check_gradients
 
 TOL = 1e-12

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbrnn import SymbrnnError, gradients, sigmoid
-from symbrnn.equations import parse_equation
-from symbrnn.errors import EquationError, SpecError
-from symbrnn.spec import load_cell, load_cell_text, load_values_text
-from symbrnn.symbols import now, param, prev
+from symbrnn.core.errors import EquationError, SpecError
+from symbrnn.core.symbols import now, param, prev
+from symbrnn.declare.equations import parse_equation
+from symbrnn.declare.spec import load_cell, load_cell_text, load_values_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = ROOT / "examples" / "cells"

@@ -13,10 +13,10 @@ from vectorzoo import INIT_C, gated_elman, random_values, softplus_peephole
 
 from symbrnn import Tensor, gradients
 from symbrnn.cells import lstm_gomez
-from symbrnn.equations import MAX_COMPONENTS, parse_equation
-from symbrnn.errors import AlgebraicLoopError, EquationError, NonScalarLossError, ShapeError, SymbrnnError
-from symbrnn.spec import load_cell, load_cell_text
-from symbrnn.symbols import now, param
+from symbrnn.core.errors import AlgebraicLoopError, EquationError, NonScalarLossError, ShapeError, SymbrnnError
+from symbrnn.core.symbols import now, param
+from symbrnn.declare.equations import MAX_COMPONENTS, parse_equation
+from symbrnn.declare.spec import load_cell, load_cell_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

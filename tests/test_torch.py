@@ -13,7 +13,7 @@ import pytest
 import vectorzoo as vz
 
 from symbrnn import compile_cell, gradients
-from symbrnn.numeric import loss_and_gradients
+from symbrnn.numeric.gradients import loss_and_gradients
 
 TOL = 1e-10
 

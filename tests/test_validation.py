@@ -9,7 +9,7 @@ import sympy as sp
 
 import symbrnn
 from symbrnn import Cell, derive, errors, gradients, prev, unroll
-from symbrnn.errors import (
+from symbrnn.core.errors import (
     AlgebraicLoopError,
     DuplicateNameError,
     ExpressionError,

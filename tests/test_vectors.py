@@ -10,7 +10,7 @@ import vectorzoo as vz
 import symbrnn
 from symbrnn import Cell, Tensor, compile_cell, derive, exp, gradients, log, relu, sigmoid, softmax, tanh, unroll
 from symbrnn.cells import elman_softmax
-from symbrnn.errors import (
+from symbrnn.core.errors import (
     ExpressionError,
     MissingValueError,
     NonScalarLossError,
@@ -20,8 +20,8 @@ from symbrnn.errors import (
     ValuesError,
     WrtError,
 )
-from symbrnn.partials import CellPartials
-from symbrnn.symbols import Step
+from symbrnn.core.symbols import Step
+from symbrnn.derive.partials import CellPartials
 from symbrnn.testing import check_gradients
 
 
@@ -162,7 +162,7 @@ def test_a_scalar_update_broadcasts_and_initial_values_take_numbers_arrays_or_pa
 
 # ------------------------------------------------------------------------------ oracles
 def _components(cell):
-    low = symbrnn.lower.lowered(cell)
+    low = symbrnn.declare.lower.lowered(cell)
     return list(low.names("param")) + [f"{s}_0" for s in low.names("state")]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..cell import Cell
-from ..functions import tanh
+from ..declare.cell import Cell
+from ..declare.functions import tanh
 
 __all__ = ["elman"]
 

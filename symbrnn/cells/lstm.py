@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..cell import Cell
-from ..functions import sigmoid, tanh
+from ..declare.cell import Cell
+from ..declare.functions import sigmoid, tanh
 
 __all__ = ["lstm", "lstm_gomez"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..cell import Cell
-from ..functions import logsumexp, softmax, tanh
+from ..declare.cell import Cell
+from ..declare.functions import logsumexp, softmax, tanh
 
 __all__ = ["elman_softmax"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import networkx as nx
 import sympy as sp
 
-from .. import errors
-from ..cell import INPUT, LOSS, NODE, PARAM, STATE, TARGET, Cell
-from ..tensor import Tensor, shape_text
+from ..core import errors
+from ..declare.cell import INPUT, LOSS, NODE, PARAM, STATE, TARGET, Cell
+from ..declare.tensor import Tensor, shape_text
 
 __all__ = ["stacked"]
 

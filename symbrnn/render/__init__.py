@@ -36,10 +36,10 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
-from ..cell import Cell
-from ..derive import TotalDerivative
-from ..errors import CellError
-from ..evaluate import Evaluation
+from ..core.errors import CellError
+from ..declare.cell import Cell
+from ..derive.total import TotalDerivative
+from ..numeric.evaluate import Evaluation
 from .cellview import cell_doc
 from .derivation import derivation_doc
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table, rich_block, to_text

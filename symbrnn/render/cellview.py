@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..cell import DELAY, INPUT, LAGS, PARAM, STATE, TARGET, Cell
-from ..symbols import now, prev
+from ..core.symbols import now, prev
+from ..declare.cell import DELAY, INPUT, LAGS, PARAM, STATE, TARGET, Cell
 from .doc import Doc, Equations, M, Paragraph, Row, Section
 
 __all__ = ["cell_doc", "cell_equations", "cell_quantities"]

@@ -8,7 +8,7 @@ partials ∂v/∂u of single expressions; the step partial is their sum.
 Examples
 --------
 >>> from symbrnn.cells import elman
->>> from symbrnn.partials import CellPartials
+>>> from symbrnn.derive.partials import CellPartials
 >>> P = CellPartials(elman())
 >>> c = local_chain(P, "L", P.cell.symbol("h"))
 >>> print(c.symbolic)
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..cell import NODE, STATE, Cell
-from ..partials import CellPartials
-from ..symbols import Named, Now, Prev, now
-from ..unroll import step_substitution
+from ..core.symbols import Named, Now, Prev, now
+from ..declare.cell import NODE, STATE, Cell
+from ..derive.partials import CellPartials
+from ..derive.unroll import step_substitution
 
 __all__ = ["LocalChain", "fold", "local_chain"]
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..cell import STATE
-from ..derive import TotalDerivative
-from ..symbols import Named, Prev, Step, step
+from ..core.symbols import Named, Prev, Step, step
+from ..declare.cell import STATE
+from ..derive.total import TotalDerivative
 from .chains import fold
 from .doc import Doc, Equations, M, Paragraph, Row, Section
 from .forms import ExpandedForm, RecursiveForm, count_products

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from ..derive import TotalDerivative
-from ..symbols import Prev
-from ..unroll import Unrolled
+from ..core.symbols import Prev
+from ..derive.total import TotalDerivative
+from ..derive.unroll import Unrolled
 
 __all__ = ["MARKS", "marked_edges", "render_dot", "to_dot"]
 

@@ -32,8 +32,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..cell import STATE
-from ..derive import TotalDerivative
+from ..declare.cell import STATE
+from ..derive.total import TotalDerivative
 from .text import text
 
 __all__ = ["Addend", "ChainProduct", "Equation", "ExpandedForm", "RecursiveForm", "concrete",

@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..cell import Cell
-from ..derive import resolve_wrt
-from ..partials import CellPartials
-from ..symbols import Named, Now, Prev, Step, step
-from ..unroll import step_substitution
+from ..core.symbols import Named, Now, Prev, Step, step
+from ..declare.cell import Cell
+from ..derive.partials import CellPartials
+from ..derive.total import resolve_wrt
+from ..derive.unroll import step_substitution
 from .text import frac_latex, frac_text, latex, sub_latex, sub_text, text
 
 __all__ = ["GenericForm"]

@@ -1,6 +1,6 @@
 """A rich progress bar for derivations and compilations that take more than a second.
 
-:func:`progress_bar` installs a :mod:`symbrnn.progress` reporter that draws a
+:func:`progress_bar` installs a :mod:`symbrnn.core.progress` reporter that draws a
 ``rich.progress.Progress`` (description, bar, count, elapsed time) on a
 console. The bar appears only once a task has lasted ``delay`` seconds (it is
 started by the first event after that), is transient (erased when the work is
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from .. import progress
+from ..core import progress
 
 __all__ = ["DELAY", "progress_bar"]
 

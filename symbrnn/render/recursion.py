@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..cell import STATE
-from ..derive import TotalDerivative
-from ..symbols import Named, Now, Prev, Step, step
+from ..core.symbols import Named, Now, Prev, Step, step
+from ..declare.cell import STATE
+from ..derive.total import TotalDerivative
 from .forms import Addend, Equation
 
 __all__ = ["generic_recursion"]

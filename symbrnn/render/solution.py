@@ -28,10 +28,10 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..cell import INPUT, PARAM, TARGET, Cell
-from ..derive import derive
-from ..symbols import Named, Prev, now, step
-from ..unroll import step_substitution
+from ..core.symbols import Named, Prev, now, step
+from ..declare.cell import INPUT, PARAM, TARGET, Cell
+from ..derive.total import derive
+from ..derive.unroll import step_substitution
 from .cellview import cell_equations, cell_quantities
 from .chains import fold, local_chain
 from .derivation import equation_rows, sum_of
@@ -173,7 +173,7 @@ class WorkedSolution:
 
     @property
     def derivative_partials(self):
-        """The cell's step partials (:class:`~symbrnn.partials.CellPartials`), shared by every θ."""
+        """The cell's step partials (:class:`~symbrnn.derive.partials.CellPartials`), shared by every θ."""
         return self.evaluations[self.wrt[0]].derivative.cell_partials
 
     def _partials(self, ev) -> Section:

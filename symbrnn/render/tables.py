@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..cell import INPUT, STATE, TARGET
-from ..evaluate import Evaluation
-from ..symbols import Named, Prev, Step, now
+from ..core.symbols import Named, Prev, Step, now
+from ..declare.cell import INPUT, STATE, TARGET
+from ..numeric.evaluate import Evaluation
 from .doc import M, Table
 from .text import number
 

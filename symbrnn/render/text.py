@@ -30,8 +30,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from ..symbols import Named
-from ..tensor import element
+from ..core.symbols import Named
+from ..declare.tensor import element
 
 __all__ = ["Notation", "frac_latex", "frac_text", "index", "latex", "number", "sub_latex", "sub_text", "text"]
 

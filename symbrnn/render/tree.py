@@ -28,7 +28,7 @@ from __future__ import annotations
 from rich.text import Text
 from rich.tree import Tree
 
-from ..derive import TotalDerivative
+from ..derive.total import TotalDerivative
 from .chains import fold
 from .doc import STYLES
 from .forms import LEAF_KINDS, RecursiveForm

@@ -1,0 +1,148 @@
+"""The array-level BPTT program compiled for numpy: the text of :class:`~symbrnn.codegen.arrays.plan.ArrayPlan`, run.
+
+The generated program calls a few helpers besides numpy (summing an adjoint
+back to a broadcast operand's shape, scattering a slice's adjoint, a stable
+sigmoid and softmax); they are here, and :func:`namespace` is all the
+program can reach.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+
+import numpy as np
+
+from ...declare.cell import Cell
+from ...declare.functions import NUMPY_FUNCTIONS
+from ...declare.tensor import Tensor
+from .plan import ArrayPlan, Unsupported
+
+__all__ = ["ArrayProgram", "namespace"]
+
+
+class ArrayProgram:
+    """The array-level program of a cell, compiled (independent of T).
+
+    Parameters
+    ----------
+    cell : Cell
+
+    Raises
+    ------
+    Unsupported
+        If part of the cell has no array form (a Tensor built from its components, say).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symbrnn.cells import elman
+    >>> program = ArrayProgram(elman(2, 3, 1))
+    >>> rng = np.random.default_rng(0)
+    >>> values = {"w": rng.normal(size=(3, 2)), "U": rng.normal(size=(3, 3)), "V": rng.normal(size=(1, 3)),
+    ...           "b": np.zeros(3), "c": np.zeros(1), "x": rng.normal(size=(5, 2)), "y": rng.normal(size=(5, 1))}
+    >>> loss, grads = program.run(5, values)
+    >>> grads["U"].shape, grads["h_0"].shape
+    ((3, 3), (3,))
+    """
+
+    def __init__(self, cell: Cell):
+        self.cell = cell
+        self.plan = plan = ArrayPlan(cell)
+        self.source = plan.source
+        space = namespace()
+        unknown = _free_names(self.source) - set(space) - set(space["__builtins__"])
+        if unknown:  # e.g. a sympy function the printer writes with a name the program cannot call
+            raise Unsupported(f"the name(s) {', '.join(sorted(unknown))} in the program")
+        exec(compile(self.source, f"<symbrnn array bptt of {cell.name!r}>", "exec"), space)  # our generated code
+        self._fn = space["bptt"]
+        self._inits = [self._initial(s) for s in plan.states]
+
+    def __repr__(self) -> str:
+        return f"ArrayProgram({self.cell.name!r})"
+
+    def _initial(self, s: str) -> tuple[str | None, np.ndarray | None]:
+        """(the param a state starts from, or None; else its initial value as an array)."""
+        init, shape = self.cell.init(s), self.cell.shape(s)
+        if isinstance(init, Tensor):
+            if init.op is not None and init.op[0] == "leaf" and init.op[2] == "param":
+                return init.op[1], None
+            return None, np.array(init.tolist(), dtype=float)
+        if init.is_Number:
+            return None, np.full(shape, float(init))
+        return init.name, None
+
+    def run(self, T: int, arrays: dict) -> tuple[float, dict]:
+        """Loss and gradients from well-formed arrays: data (T, *shape), params of their shapes.
+
+        Returns the loss and a dict with each param's gradient (an initial
+        state that is a param included) and ``"s_0"`` for each state s.
+        """
+        plan = self.plan
+        args = [arrays[d] for d in plan.data] + [arrays[p] for p in plan.params]
+        args += [np.broadcast_to(arrays[p], self.cell.shape(s)) if p is not None else value
+                 for s, (p, value) in zip(plan.states, self._inits, strict=True)]
+        loss, out = self._fn(T, *args)
+        return self.assemble(loss, out)
+
+    def assemble(self, loss, out: list) -> tuple[float, dict]:
+        """The program's outputs (params' gradients, then per state) by name, initial states that are params added."""
+        plan = self.plan
+        names = list(plan.params) + [f"{s}_0" for s in plan.states]
+        shapes = [self.cell.shape(p) for p in plan.params] + [self.cell.shape(s) for s in plan.states]
+        grads = {n: np.broadcast_to(np.asarray(g, dtype=float), shape)
+                 for n, g, shape in zip(names, out, shapes, strict=True)}
+        for s, (p, _) in zip(plan.states, self._inits, strict=True):
+            if p is not None:  # a param broadcast to the state (a scalar to every component) gets the sum
+                grads[p] = grads[p] + _unbroadcast(grads[f"{s}_0"], self.cell.shape(p))
+        return float(loss), grads
+
+
+def _free_names(source: str) -> set:
+    """The names the program reads but never binds (what its namespace must provide)."""
+    tree = ast.parse(source)
+    bound = {a.arg for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) for a in f.args.args}
+    bound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
+
+
+def _unbroadcast(g, shape):
+    """The adjoint g of a broadcast result, summed back to an operand's shape (numpy or JAX arrays)."""
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for i, n in enumerate(shape):
+        if n == 1 and g.shape[i] != 1:
+            g = g.sum(axis=i, keepdims=True)
+    return g
+
+
+def _scatter(g, key, shape):
+    out = np.zeros(shape)
+    out[key] = g
+    return out
+
+
+def _spread(g, axis, shape):
+    return np.broadcast_to(np.expand_dims(g, axis), shape)
+
+
+def _sigmoid(x):
+    # 1/(1+e^-x): full relative precision everywhere; the exponent is capped so that it never
+    # overflows (below x = -709, where σ(x) < 1e-308, it returns 1.2e-308)
+    return 1.0 / (1.0 + np.exp(np.minimum(-x, 709.0)))
+
+
+def _np_softmax_vector(z):
+    e = np.exp(z - np.max(z))
+    return e / e.sum()
+
+
+def namespace() -> dict:
+    """What the generated array program may call."""
+    space = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
+    space.update(NUMPY_FUNCTIONS)
+    space.update(_unbroadcast=_unbroadcast, _scatter=_scatter, _spread=_spread, _softmax=_np_softmax_vector,
+                 sigmoid=_sigmoid, reduce=functools.reduce)
+    space["__builtins__"] = {"range": range, "len": len, "slice": slice}
+    return space
+

@@ -1,0 +1,207 @@
+"""Compile a cell to numeric step kernels: lambdify (numpy, cse) once per cell, independent of T.
+
+The forward kernel maps (previous states, data at t, params) to every computed
+quantity at step t; the term kernel maps the step's values to the explicit
+and partial templates a derivation needs. A derivation's recursion (implicit,
+total, delta terms) is plain arithmetic on their outputs.
+
+Examples
+--------
+>>> from symbrnn.cells import elman
+>>> k = StepKernels(elman())
+>>> print(k.forward_source)
+def _lambdifygenerated(h_prev, x, y, w, U, V, b, c):
+    _c0 = U*h_prev + b + w*x
+    _c1 = tanh(_c0)
+    _c2 = V*_c1 + c
+    return [_c0, _c1, _c2, (1/2)*(_c2 - y)**2]
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import math
+import re
+import weakref
+
+import mpmath
+import numpy
+import sympy as sp
+
+from ..core import errors
+from ..core.symbols import now, param, prev
+from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
+from ..declare.functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
+from ..declare.lower import lowered
+from ..declare.values import Values
+from ..derive.partials import CellPartials
+
+__all__ = ["MODULES", "StepKernels", "identifiers", "kernels_for"]
+
+# names the generated code may call: a quantity with one of these names is renamed
+_RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
+_RESERVED |= set(dir(numpy)) | set(dir(mpmath)) | set(dir(builtins)) | set(dir(math))
+_RESERVED |= {"T", "t"}  # the BPTT program's step count and loop variable
+MODULES = [NUMPY_FUNCTIONS, "numpy"]
+_IDENT = re.compile(r"[^0-9A-Za-z_]+")
+
+
+def _cse(exprs):
+    # temporaries named _c0, _c1, ...: quantity names never start with "_"
+    return sp.cse(exprs, symbols=sp.numbered_symbols("_c"))
+
+
+def _lambdify(name: str, args, outputs):
+    f = sp.lambdify(args, outputs, modules=MODULES, cse=_cse, docstring_limit=0)
+    f.__name__ = name
+    return f
+
+
+def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:
+    """Plain, unique Python identifiers for a cell's symbols: x_t -> x, h_{t-1} -> h_prev, W[1,0] -> W_1_0."""
+    taken = set(cell.names()) | _RESERVED
+    ids = {}
+
+    def fresh(name: str, keep: bool) -> sp.Symbol:
+        if not (keep and name.isidentifier() and name not in _RESERVED):
+            name = _IDENT.sub("_", name).strip("_") or "q"
+            while name in taken:
+                name += "_"
+        taken.add(name)
+        return sp.Symbol(name)
+
+    for n in cell.names():
+        ids[param(n) if cell.kind(n) == PARAM else now(n)] = fresh(n, keep=True)
+    for s in cell.names(STATE):
+        ids[prev(s)] = fresh(f"{s}_prev", keep=False)
+    return ids
+
+
+_KERNELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def kernels_for(cell: Cell) -> StepKernels:
+    """The step kernels of ``cell`` (of its components if shaped), compiled once and reused until it changes."""
+    cell = lowered(cell)
+    cached = _KERNELS.get(cell)
+    if cached is None or cached.version != cell.version:
+        cached = StepKernels(cell)
+        _KERNELS[cell] = cached
+    return cached
+
+
+def _guarded(fn, t: int, what: str, *args):
+    """Call a kernel; a division by zero or an overflow becomes a ValuesError naming the step."""
+    try:
+        with numpy.errstate(all="ignore"):
+            return fn(*args)
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise errors.ValuesError(
+            f"{what} at step {t} fails ({exc}): the values divide by zero or overflow; check them"
+        ) from None
+
+
+def _finite(value, what: str) -> float:
+    x = float(value)
+    if not math.isfinite(x):
+        raise errors.ValuesError(f"{what} is {x}: the values overflow or divide by zero; check them")
+    return x
+
+
+class StepKernels:
+    """The numeric step kernels of one cell (forward values, and term templates on demand)."""
+
+    def __init__(self, cell: Cell):
+        cell = lowered(cell)
+        cell.validate()
+        self.cell, self.version = cell, cell.version
+        self.partials = CellPartials(cell)
+        self.order = cell._step_order()
+        self.states = tuple(n for n in self.order if cell.kind(n) == STATE)
+        self.data = cell.names(INPUT) + cell.names(TARGET)
+        self.params = cell.names(PARAM)
+        self._ids = identifiers(cell)
+        full: dict[sp.Symbol, sp.Expr] = {}
+        for n in self.order:
+            full[now(n)] = cell.expr(n).xreplace(full)
+        args = [prev(s) for s in self.states] + [now(n) for n in self.data] + [param(p) for p in self.params]
+        outputs = [full[now(n)] for n in self.order]
+        self._forward = _lambdify("_forward", self._plain(args), self._plain(outputs))
+        self._term_args = (
+            [now(n) for n in self.data + self.order] + [prev(s) for s in self.states] + [param(p) for p in self.params]
+        )
+        self._templates: dict[tuple, sp.Expr] = {}
+        self._terms_fn = None
+
+    def _plain(self, exprs):
+        return [e.xreplace(self._ids) for e in exprs]
+
+    @property
+    def forward_source(self) -> str:
+        """The generated Python source of the forward kernel."""
+        return inspect.getsource(self._forward)
+
+    def forward(self, values: Values) -> dict[str, list]:
+        """Every forward value: name -> list indexed by step (index 0: initial states, else None)."""
+        trace: dict[str, list] = {n: [None] * (values.T + 1) for n in self.data + self.order}
+        for s in self.states:
+            trace[s][0] = values.initial[s]
+        previous = [values.initial[s] for s in self.states]
+        params = [values.params[p] for p in self.params]
+        columns = [trace[n] for n in self.order]
+        state_columns = [trace[s] for s in self.states]
+        for n in self.data:
+            trace[n][1:] = values.series[n]
+        data = [values.series[n] for n in self.data]
+        for t in range(1, values.T + 1):
+            results = _guarded(self._forward, t, "the forward pass", *previous, *(d[t - 1] for d in data), *params)
+            for name, column, r in zip(self.order, columns, results, strict=True):
+                column[t] = _finite(r, f"{name} at step {t}")
+            previous = [c[t] for c in state_columns]
+        return trace
+
+    def use_templates(self, templates: dict[tuple, sp.Expr]) -> None:
+        """Add term templates ((quantity, symbol) -> expression) to the term kernel."""
+        new = {k: v for k, v in templates.items() if k not in self._templates}
+        if new or self._terms_fn is None:
+            self._templates.update(new)
+            self._keys = list(self._templates)
+            outputs = [self._templates[k] for k in self._keys]
+            self._terms_fn = _lambdify("_terms", self._plain(self._term_args), self._plain(outputs))
+
+    @property
+    def terms_source(self) -> str:
+        """The generated Python source of the term kernel."""
+        return inspect.getsource(self._terms_fn)
+
+    def templates_at(self, t: int, trace: dict, values: Values) -> dict[tuple, float]:
+        """The value of every template at step ``t``, by key."""
+        return dict(zip(self._keys, self.template_row(t, trace, values), strict=True))
+
+    def template_index(self) -> dict[tuple, int]:
+        """Each template key's position in :meth:`template_row`."""
+        return {k: i for i, k in enumerate(self._keys)}
+
+    def template_row(self, t: int, trace: dict, values: Values) -> list[float]:
+        """The value of every template at step ``t``, in :meth:`template_index` order."""
+        row = _guarded(self._terms_fn, t, "a derivative", *self._step_args(t, trace, values))
+        return [_finite(v, f"∂{k[0]}/∂{k[1]} at step {t}") for k, v in zip(self._keys, row, strict=True)]
+
+    def _step_args(self, t: int, trace: dict, values: Values) -> list:
+        args = [trace[n][t] for n in self.data + self.order]
+        args += [trace[s][t - 1] for s in self.states]
+        return args + [values.params[p] for p in self.params]
+
+    def step_function(self, name: str, exprs):
+        """Compile generic-time expressions of one step: ``f(t, trace, values)`` gives their numbers at step t.
+
+        The expressions may use the step's data and computed values (``x_t``,
+        ``a_t``, ``h_t``), the previous states (``h_{t-1}``) and the params.
+        """
+        fn = _lambdify(name, self._plain(self._term_args), self._plain(list(exprs)))
+
+        def at_step(t: int, trace: dict, values: Values) -> list[float]:
+            return [float(v) for v in fn(*self._step_args(t, trace, values))]
+
+        return at_step

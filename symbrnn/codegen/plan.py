@@ -1,0 +1,206 @@
+"""What the generated BPTT program computes, apart from the language it is written in; and its Python text.
+
+A :class:`BPTTPlan` holds, for one (lowered, scalar) cell, the forward
+assignments of a step, the cse'd step partials of the backward step, and
+for each state, param and carried delta the products that make it up, as
+sympy expressions over plain identifiers. :func:`python_source` writes the
+plan as a Python function; :mod:`symbrnn.codegen.c.source` writes the same plan in C.
+
+Examples
+--------
+>>> from symbrnn.cells import elman
+>>> plan = BPTTPlan(elman())
+>>> plan.params, plan.states, plan.loss
+(('w', 'U', 'V', 'b', 'c'), ('h',), 'L')
+>>> plan.forward[0]
+('a', U*h_prev + b + w*x)
+>>> plan.grads[1]
+('U', [('h', _c0*h_prev)])
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from ..core import progress
+from ..core.symbols import Now, now, param, prev
+from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
+from ..derive.partials import CellPartials
+from .kernels import identifiers
+
+__all__ = ["BPTTPlan", "backward_step", "forward_step", "python_source", "straight_source"]
+
+
+class BPTTPlan:
+    """The forward and backward step of a scalar cell, as named assignments (independent of T).
+
+    Parameters
+    ----------
+    low : Cell
+        A scalar cell (a shaped cell's :func:`~symbrnn.declare.lower.lowered` form).
+
+    Attributes
+    ----------
+    data, params, states : tuple of str
+        The cell's per-step data (inputs, then targets), params and states (in step order).
+    ident : dict
+        The identifier of each quantity, param and previous state (``"h_prev"``) in the generated code.
+    forward : list of (str, sympy.Expr)
+        One step's assignments, in order: quantity name, its expression over identifiers.
+    loss : str
+        The name of the per-step loss.
+    stored : list of str
+        The quantities the backward loop reads back (kept per step by the forward loop).
+    prevs : list of str
+        The states whose previous value the backward loop reads.
+    back_data, back_stored : list of str
+        The data and stored quantities the backward step reads.
+    temps : list of (sympy.Symbol, sympy.Expr)
+        The backward step's common subexpressions (``_c0``, ``_c1``, ...).
+    deltas : list of (str, list of sympy.Expr)
+        Per state s: the loss's same-step partials that add to the carried delta into δs_t.
+    grads : list of (str, list of (str or None, sympy.Expr))
+        Per param: (level, factor) products; the level's delta times the factor (None: the loss, delta 1).
+    carries : list of (str, list of (str or None, sympy.Expr))
+        Per state s: the products that make δ carried to step t - 1 (through s_{t-1}).
+    """
+
+    def __init__(self, low: Cell):
+        P = CellPartials(low)
+        order = low._step_order()
+        self.states = states = tuple(n for n in order if low.kind(n) == STATE)
+        self.data = data = low.names(INPUT) + low.names(TARGET)
+        self.params = params = low.names(PARAM)
+        ids = identifiers(low)
+        self.ident = {n: ids[param(n) if low.kind(n) == PARAM else now(n)].name for n in low.names()}
+        self.ident.update({f"{s}.prev": ids[prev(s)].name for s in states})
+        self.loss = loss = low.loss_name
+        self.forward = [(n, low.expr(n).xreplace(ids)) for n in order]
+        terms = _step_partials(low, P, order, params, states + (loss,))
+        temps, reduced = sp.cse([e.xreplace(ids) for _, _, e in terms], symbols=sp.numbered_symbols("_c"))
+        self.temps = temps
+        value = dict(zip([(v, what) for v, what, _ in terms], reduced, strict=True))
+        used = {str(x) for e in [*reduced, *(e for _, e in temps)] for x in e.free_symbols}
+        self.prevs = [s for s in states if self.ident[f"{s}.prev"] in used]
+        self.stored = [n for n in order if self.ident[n] in used or n in self.prevs]
+        self.back_data = [n for n in data if self.ident[n] in used]
+        self.back_stored = [n for n in self.stored if self.ident[n] in used]
+
+        def level(v: str) -> str | None:
+            return None if v == loss else v
+
+        self.deltas = [(s, [value[v, w] for v, w in value if w == ("now", s) and v == loss]) for s in states]
+        self.grads = [(p, [(level(v), value[v, w]) for v, w in value if w == p]) for p in params]
+        self.carries = [(s, [(level(v), value[v, w]) for v, w in value if w == ("prev", s)]) for s in states]
+
+    def __repr__(self) -> str:
+        return f"BPTTPlan(params={self.params!r}, states={self.states!r})"
+
+
+def _step_partials(low: Cell, P: CellPartials, order, params, levels) -> list:
+    """(level, what, expression) for every nonzero partial: what is a param, ("now", s) or ("prev", s)."""
+    back = {low.expr(n): now(n) for n in order if not low.expr(n).is_Symbol}  # tanh(a_t) read back as h_t
+    terms, symbols = [], [(p, param(p)) for p in params]
+    for v in progress.track(levels, f"differentiating cell {low.name!r} for BPTT"):
+        for p, sym in symbols:
+            e = P.partial(v, sym)
+            if e != 0:
+                terms.append((v, p, e.xreplace(back)))
+        for z in P.frontier(v):
+            e = P.partial(v, z)
+            if e != 0:
+                terms.append((v, ("now" if isinstance(z, Now) else "prev", z.name), e.xreplace(back)))
+    return terms
+
+
+def python_source(plan: BPTTPlan, code) -> str:
+    """The plan as ``def bptt(T, data..., params..., initial states...)``; ``code`` prints an expression.
+
+    The function returns the total loss and the list of gradients: the
+    params', then dL/ds_0 per state.
+    """
+    n = plan.ident
+    data, params, states, stored = plan.data, plan.params, plan.states, plan.stored
+    args = [f"_seq_{n[d]}" for d in data] + [n[p] for p in params] + [f"{n[s]}_init" for s in states]
+    lines = [f"def bptt(T, {', '.join(args)}):"]
+    lines += [f"    _s_{n[q]} = [None] * (T + 1)" for q in stored]
+    lines += [f"    _s_{n[s]}[0] = {n[s]}_init" for s in plan.prevs]
+    lines += [f"    {n[s + '.prev']} = {n[s]}_init" for s in states]
+    lines += ["    _loss = 0.0", "    for t in range(1, T + 1):"]
+    lines += [f"        {n[d]} = _seq_{n[d]}[t - 1]" for d in data]
+    lines += [f"        {line}" for line in forward_step(plan, code)]
+    lines += [f"        _s_{n[q]}[t] = {n[q]}" for q in stored]
+    lines += [f"        {n[s + '.prev']} = {n[s]}" for s in states]
+    lines += [f"    _g_{n[p]} = 0.0" for p in params]
+    lines += [f"    _k_{n[s]} = 0.0" for s in states]
+    lines += ["    for t in range(T, 0, -1):"]
+    lines += [f"        {n[d]} = _seq_{n[d]}[t - 1]" for d in plan.back_data]
+    lines += [f"        {n[q]} = _s_{n[q]}[t]" for q in plan.back_stored]
+    lines += [f"        {n[s + '.prev']} = _s_{n[s]}[t - 1]" for s in plan.prevs]
+    lines += [f"        {line}" for line in backward_step(plan, code)]
+    outputs = [f"_g_{n[p]}" for p in params] + [f"_k_{n[s]}" for s in states]
+    lines.append(f"    return _loss, [{', '.join(outputs)}]")
+    return "\n".join(lines) + "\n"
+
+
+def forward_step(plan: BPTTPlan, code) -> list[str]:
+    """One forward step's statements (the step's data already read), ending with the loss added up."""
+    n = plan.ident
+    return [f"{n[q]} = {code(e)}" for q, e in plan.forward] + [f"_loss = _loss + {n[plan.loss]}"]
+
+
+def backward_step(plan: BPTTPlan, code) -> list[str]:
+    """One backward step's statements: the step partials, the deltas, the gradients' shares, the carries."""
+    n = plan.ident
+    lines = [f"{code(sym)} = {code(e)}" for sym, e in plan.temps]
+
+    def times(v: str | None, e) -> str:
+        factor = code(e)
+        if v is None:
+            return factor
+        return f"_d_{n[v]}*{factor}" if factor.isidentifier() else f"_d_{n[v]}*({factor})"
+
+    for s, parts in plan.deltas:
+        lines.append(f"_d_{n[s]} = {' + '.join([f'_k_{n[s]}'] + [code(e) for e in parts])}")
+    for p, parts in plan.grads:
+        if parts:
+            lines.append(f"_g_{n[p]} = _g_{n[p]} + {' + '.join(times(v, e) for v, e in parts)}")
+    for s, parts in plan.carries:
+        lines.append(f"_k_{n[s]} = {' + '.join(times(v, e) for v, e in parts) if parts else '0.0'}")
+    return lines
+
+
+def straight_source(plan: BPTTPlan, T: int, code) -> str:
+    """The plan for one T as straight-line code: ``def bptt(data..., params..., initial states...)``, no loops.
+
+    Step t's values are named ``_t{t}_<name>`` (step 0 holds the initial
+    states); the backward steps reuse the names of their partials and deltas.
+    """
+    n = plan.ident
+    states = plan.states
+    forward, backward = forward_step(plan, code), backward_step(plan, code)
+    args = [f"_seq_{n[d]}" for d in plan.data] + [n[p] for p in plan.params] + [f"_t0_{n[s]}" for s in states]
+    lines = [f"def bptt({', '.join(args)}):", "    _loss = 0.0"]
+    for t in range(1, T + 1):
+        rename = _step_names(plan, t)
+        lines += [f"    {rename(f'{n[d]} = _seq_{n[d]}[{t - 1}]')}" for d in plan.data]
+        lines += [f"    {rename(line)}" for line in forward]
+    lines += [f"    _g_{n[p]} = 0.0" for p in plan.params] + [f"    _k_{n[s]} = 0.0" for s in states]
+    for t in range(T, 0, -1):
+        rename = _step_names(plan, t)
+        lines += [f"    {rename(line)}" for line in backward]
+    outputs = [f"_g_{n[p]}" for p in plan.params] + [f"_k_{n[s]}" for s in states]
+    lines.append(f"    return _loss, [{', '.join(outputs)}]")
+    return "\n".join(lines) + "\n"
+
+
+def _step_names(plan: BPTTPlan, t: int):
+    """A renaming of one step's statements: each quantity to its step-t name, each previous state to step t - 1's."""
+    n = plan.ident
+    names = {n[q]: f"_t{t}_{n[q]}" for q, _ in plan.forward}
+    names.update({n[d]: f"_t{t}_{n[d]}" for d in plan.data})
+    names.update({n[f"{s}.prev"]: f"_t{t - 1}_{n[s]}" for s in plan.states})
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
+    return lambda line: pattern.sub(lambda m: names[m.group(1)], line)

@@ -1,0 +1,229 @@
+"""User input to checked sympy: expressions, shapes and initial values, checked against a cell.
+
+Text is never parsed here. Every symbol an expression uses must be a quantity
+the cell declares (or a component of one, ``W[1,0]``); plain Symbols are
+mapped by name to the cell's own.
+
+Examples
+--------
+>>> as_shape(3, "h"), as_shape((4, 2), "W"), as_shape(None, "w")
+((3,), (4, 2), ())
+>>> owner("W[1,0]"), owner("h")
+('W', 'h')
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from ..core import errors
+from ..core.kinds import KIND, LOSS, PARAM, PER_STEP, SHAPE, STATE, SYMBOL, a
+from ..core.symbols import Prev, Step, param
+from .tensor import Tensor, element, shape_text, split_component
+
+__all__ = ["as_expr", "as_shape", "as_value", "normalise", "owner", "scalar_init", "tensor_init"]
+
+STEP_SUFFIX = re.compile(r"^(.+)_(\d+)$")
+
+
+def as_expr(value, where: str, *, loss: bool = False) -> sp.Expr:
+    """Turn a number or sympy expression into a sympy ``Expr``; reject everything else.
+
+    Text is never parsed here: a string is an error. A matrix (or a list) is a
+    :class:`NonScalarLossError` where a loss is expected.
+    """
+    if isinstance(value, bool) or value is None:
+        raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {value!r}")
+    if isinstance(value, Tensor):
+        if value.shape == ():
+            return value[()]
+        error = errors.NonScalarLossError if loss else errors.ExpressionError
+        raise error(
+            f"{where}: got a {shape_text(value.shape)} tensor where a scalar is needed; reduce it to a scalar"
+            " (e.g. its .sum())"
+        )
+    array_loss = loss and (isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) > 0)
+    if isinstance(value, sp.MatrixBase) or array_loss:
+        shape = "x".join(map(str, getattr(value, "shape", (len(value),))))
+        error = errors.NonScalarLossError if loss else errors.ExpressionError
+        raise error(
+            f"{where}: got a {shape} {'matrix' if isinstance(value, sp.MatrixBase) else 'array'} where a scalar"
+            " is needed; reduce it to a scalar (e.g. a sum of its entries)"
+        )
+    if isinstance(value, str):
+        raise errors.ExpressionError(
+            f"{where}: got the text {value!r}; write the expression with the symbols the cell"
+            " returned (e.g. w*x + U*h.prev + b), text is never parsed"
+        )
+    return element(value, where)
+
+
+def as_shape(shape, name) -> tuple[int, ...]:
+    """``shape`` as a tuple of positive ints; None and () mean a scalar."""
+    if shape is None:
+        return ()
+    dims = (shape,) if isinstance(shape, numbers.Integral) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        dims = None
+    if dims is None or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in dims):
+        raise errors.ShapeError(
+            f"shape of {name!r} is {shape!r}; give a positive int (a vector) or a tuple of them, e.g. (3, 2)"
+        )
+    return tuple(int(n) for n in dims)
+
+
+def as_value(expr, where: str) -> sp.Expr | Tensor:
+    """A scalar expression, or a Tensor with at least one axis."""
+    if isinstance(expr, Tensor):
+        return expr if expr.shape else element(expr[()], where)
+    return as_expr(expr, where)
+
+
+def owner(name: str) -> str:
+    """The quantity a symbol name belongs to: ``W`` for ``W[1,0]``, else the name itself."""
+    split = split_component(name)
+    return split[0] if split else name
+
+
+def scalar_init(cell, name: str, init) -> sp.Expr:
+    where = f"initial value of state {name!r}"
+    if isinstance(init, Tensor) or (getattr(init, "ndim", 0) or 0) > 0 or isinstance(init, (list, tuple)):
+        raise errors.ShapeError(f"{where}: state {name!r} is a scalar, give a number or a scalar param")
+    init_expr = as_expr(init, where)
+    if init_expr.is_Number and not init_expr.is_finite:
+        raise errors.ExpressionError(f"initial value of state {name!r} is {init_expr}; give a finite number")
+    if not (init_expr.is_Number or cell._is_param(init_expr)):
+        raise errors.ExpressionError(
+            f"initial value of state {name!r} must be a number or a param of cell"
+            f" {cell.name!r}, got {init_expr}; declare it first with cell.param(...)"
+        )
+    return param(init_expr.name) if cell._is_param(init_expr) else init_expr
+
+
+
+def tensor_init(cell, name: str, init, shape: tuple) -> sp.Expr | Tensor:
+    where = f"initial value of state {name!r}"
+    if isinstance(init, Tensor) and init.name in cell._graph and cell._kind(init.name) == PARAM:
+        if init.shape != shape:
+            raise errors.ShapeError(
+                f"{where}: state {name!r} has shape {shape_text(shape)} but param {init.name!r}"
+                f" has shape {shape_text(init.shape)}"
+            )
+        return cell._graph.nodes[init.name][SYMBOL]
+    if isinstance(init, Tensor) or isinstance(init, (list, tuple)) or (getattr(init, "ndim", 0) or 0) > 0:
+        try:
+            values = init if isinstance(init, Tensor) else Tensor(init)
+        except (ValueError, errors.ExpressionError) as e:
+            raise errors.ExpressionError(f"{where}: expected numbers of shape {shape_text(shape)} ({e})") from None
+        if values.shape != shape:
+            raise errors.ShapeError(
+                f"{where}: state {name!r} has shape {shape_text(shape)} but the value has shape"
+                f" {shape_text(values.shape)}"
+            )
+        for v in values.flat():
+            if not (v.is_Number and v.is_finite):
+                raise errors.ExpressionError(
+                    f"{where}: every component must be a finite number (or give a param), got {v}"
+                )
+        return values
+    return scalar_init(cell, name, init)
+
+
+
+def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
+    """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
+    if isinstance(expr, Tensor):
+        out = expr.map(lambda c: normalise(cell, c, where))
+        return expr if out == expr else out  # unchanged: keep how it was made (Tensor.op)
+    e = as_expr(expr, where)
+    if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise errors.ExpressionError(f"{where} is infinite or undefined ({e}): it divides by zero; check it")
+    if e.has(sp.I):
+        raise errors.ExpressionError(
+            f"{where} has an imaginary number ({e}): symbrnn works with real quantities; check it"
+        )
+    undefined = sorted(e.atoms(AppliedUndef), key=sp.default_sort_key)
+    if undefined:
+        f = undefined[0].func.__name__
+        raise errors.ExpressionError(
+            f"{where} uses {f!r}, an undefined function; use a sympy function (sp.tanh, sp.exp, ...)"
+            " or one of symbrnn's (sigmoid)"
+        )
+    mapping = {}
+    for s in sorted(e.free_symbols, key=sp.default_sort_key):
+        if isinstance(s, Step):
+            raise errors.ExpressionError(
+                f"{where} uses {s}, a value at a fixed step; a cell describes a generic step:"
+                f" use {s.base} (current) or {s.base}.prev (previous)"
+            )
+        component = _component(cell, s.name)
+        if component is not None:
+            owner, index = component
+            kind = cell._graph.nodes[owner][KIND]
+            _check_use(s, owner, kind, where)
+            canonical = cell._graph.nodes[owner][SYMBOL][index]
+            if not isinstance(s, Prev) and s != canonical:
+                mapping[s] = canonical
+            continue
+        if s.name in cell._graph and cell._graph.nodes[s.name][SHAPE]:
+            shape = shape_text(cell._graph.nodes[s.name][SHAPE])
+            raise errors.ShapeError(
+                f"{where} uses {s.name!r} as a scalar, but it has shape {shape}; use the Tensor"
+                f" cell.symbol({s.name!r}) or its components ({s.name}[0], ...)"
+            )
+        split = split_component(s.name)
+        if split and split[0] in cell._graph:
+            raise errors.ShapeError(
+                f"{where} uses {s.name!r}, but {split[0]!r} has shape"
+                f" {shape_text(cell._graph.nodes[split[0]][SHAPE])}: no such component"
+            )
+        if s.name not in cell._graph:
+            m = STEP_SUFFIX.fullmatch(s.name)
+            if m and m.group(1) in cell._graph and cell._kind(m.group(1)) in PER_STEP:
+                raise errors.ExpressionError(
+                    f"{where} uses {s.name}, a value at a fixed step; a cell describes a generic step:"
+                    f" use {m.group(1)} (current) or {m.group(1)}.prev (previous)"
+                )
+            known = ", ".join(cell.names()) or "none yet"
+            fix = (f"add a node {s.name!r} with a 'kind' to the graph" if cell._from_graph
+                   else f"declare it first, e.g. cell.param({s.name!r})")
+            raise errors.UnknownSymbolError(
+                f"{where} uses {s.name!r}, which cell {cell.name!r} does not declare (known: {known}); {fix}"
+            )
+        kind = cell._graph.nodes[s.name][KIND]
+        _check_use(s, s.name, kind, where)
+        if isinstance(s, Prev):
+            continue
+        canonical = cell._graph.nodes[s.name][SYMBOL]
+        if s != canonical:
+            mapping[s] = canonical
+    return e.xreplace(mapping) if mapping else e
+
+
+
+def _component(cell, name: str) -> tuple[str, tuple] | None:
+    """(owner, index) if ``name`` is a component of a declared shaped quantity (``W[1,0]``)."""
+    split = split_component(name)
+    if split is None or split[0] not in cell._graph:
+        return None
+    owner, index = split
+    shape = cell._graph.nodes[owner][SHAPE]
+    if len(index) != len(shape) or any(i >= n for i, n in zip(index, shape, strict=True)):
+        return None
+    return owner, index
+
+
+
+def _check_use(s: sp.Symbol, name: str, kind: str, where: str) -> None:
+    if isinstance(s, Prev) and kind != STATE:
+        raise errors.ExpressionError(
+            f"{where} uses {s.name}.prev, but {name!r} is {a(kind)}: only states have a previous value"
+        )
+    if kind == LOSS:
+        raise errors.ExpressionError(f"{where} uses the loss {name!r}; nothing may depend on the loss")

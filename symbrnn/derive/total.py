@@ -1,0 +1,356 @@
+"""derive(cell, T, wrt): the total derivative, every chain-rule term kept and labelled.
+
+Forward mode (RTRL) carries dv_t/dθ forward: for each state,
+dh_t/dθ = ∂h_t/∂θ (explicit, h_{t-1} held fixed) + ∂h_t/∂h_{t-1} · dh_{t-1}/dθ
+(implicit), summed over the previous states h_t depends on; for the loss,
+dL_t/dθ = ∂L_t/∂θ (explicit) + ∂L_t/∂h_t · dh_t/dθ (chain), over the state
+values it reads. Reverse mode (BPTT) carries deltas backward:
+δh_t = ∂L_t/∂h_t + δh_{t+1} · ∂h_{t+1}/∂h_t, and dL/dθ = Σ_t Σ_v δv_t · ∂v_t/∂θ.
+
+Both build a straight-line program of :class:`~symbrnn.derive.terms.Term` objects
+whose expressions refer to earlier terms by name, so the size is linear in T.
+
+Examples
+--------
+>>> from symbrnn.cells import elman
+>>> cell = elman()
+>>> U = cell.symbol("U")
+>>> d = derive(cell, T=3, wrt=U)
+>>> d.explicit(3)
+Term(kind='explicit', quantity='h', t=3, symbol=∂h_3/∂U, expr=h_2*(1 - tanh(a_3)**2), via=None, value=None)
+>>> print(d.total(3).expr)
+∂h_3/∂U + ∂h_3/∂h_2*dh_2/dU
+>>> print(d.loss_gradient(3).expr)
+∂L_3/∂h_3*dh_3/dU
+>>> print(d.result.expr)
+dL_1/dU + dL_2/dU + dL_3/dU
+>>> r = derive(cell, T=3, wrt=U, mode="reverse")
+>>> print(r.delta(2).expr)
+∂L_2/∂h_2 + ∂h_3/∂h_2*δh_3
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import sympy as sp
+
+from ..core import errors, progress
+from ..core.display import Displayed
+from ..core.symbols import Named, Now, Prev, Step, step
+from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell, a
+from ..declare.lower import lowered
+from ..declare.tensor import Tensor, component_name, shape_text
+from .partials import CellPartials
+from .terms import Term, TermIndex
+from .unroll import Unrolled, check_steps, step_substitution
+
+__all__ = ["MODES", "TotalDerivative", "derive"]
+
+MODES = ("forward", "reverse")
+
+
+def _named(text: str) -> Named:
+    return Named(text, real=True)
+
+
+def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
+    """The param symbol or initial-state symbol ``wrt`` refers to, or a :class:`WrtError`."""
+    params = ", ".join(cell.names(PARAM)) or "none"
+    initials = ", ".join(f"{s}_0" for s in cell.names(STATE)) or "none"
+    allowed = f"a param ({params}) or an initial state ({initials})"
+    _refuse_whole_tensor(cell, wrt)
+    if isinstance(wrt, str):
+        name = wrt
+    elif isinstance(wrt, sp.Symbol) and not isinstance(wrt, (Now, Prev)):
+        name = wrt.name
+    elif isinstance(wrt, (Now, Prev)):
+        kind = cell.kind(wrt.name) if wrt.name in cell.names() else "unknown quantity"
+        hint = f"; for its initial value use {wrt.name}.at(0)" if kind == STATE else ""
+        raise errors.WrtError(f"wrt={wrt}: {wrt.name!r} is {a(kind)} of cell {cell.name!r}, not {allowed}{hint}")
+    else:
+        raise errors.WrtError(f"wrt={wrt!r}: expected {allowed}")
+    if name in cell.names():
+        kind = cell.kind(name)
+        if kind == PARAM:
+            return cell.symbol(name)
+        hint = f"; for its initial value use wrt={name + '_0'!r}" if kind == STATE else ""
+        raise errors.WrtError(
+            f"wrt={name}: {name!r} is {a(kind)} of cell {cell.name!r}; derive with respect to {allowed}{hint}"
+        )
+    base, _, t = name.rpartition("_")
+    if t == "0" and base in cell.names(STATE):
+        return step(base, 0)
+    raise errors.WrtError(f"wrt={name}: cell {cell.name!r} has no {name!r}; derive with respect to {allowed}")
+
+
+def _refuse_whole_tensor(cell: Cell, wrt) -> None:
+    """A shaped param or initial state is derived one component at a time: say so."""
+    origin = cell.origin
+    name = wrt.name if isinstance(wrt, Tensor) else wrt if isinstance(wrt, str) else None
+    if origin is None or name is None:
+        return
+    base, _, t = name.rpartition("_")
+    if name in origin.names() and origin.shape(name):
+        example, shape = component_name(name, (0,) * len(origin.shape(name))), origin.shape(name)
+    elif t == "0" and base in origin.names(STATE) and origin.shape(base):
+        example, shape = component_name(base, (0,) * len(origin.shape(base))) + "_0", origin.shape(base)
+    else:
+        return
+    raise errors.WrtError(
+        f"wrt={name}: {name!r} has shape {shape_text(shape)}; derive one component at a time"
+        f" (wrt={example!r}), or get the whole array from gradients(...)"
+    )
+
+
+def resolve_of(cell: Cell, T: int, of) -> tuple[str, int | None]:
+    """The quantity name and step the derivative is of; step None means the total loss."""
+    loss = cell.loss_name
+    if of is None or (isinstance(of, (str, sp.Symbol)) and str(getattr(of, "name", of)) == loss):
+        return loss, None
+    if isinstance(of, Step):
+        base, t = of.base, of.t
+    elif isinstance(of, str) and of.rpartition("_")[2].isdigit():
+        base, t = of.rpartition("_")[0], int(of.rpartition("_")[2])
+    else:
+        raise errors.WrtError(
+            f"of={of!r}: give a quantity at a step, e.g. of=h.at(2) or of='h_2', or None for the total loss {loss}"
+        )
+    origin = cell.origin
+    if base not in cell.names() and origin is not None and base in origin.names() and origin.shape(base):
+        example = component_name(base, (0,) * len(origin.shape(base)))
+        raise errors.WrtError(
+            f"of={base}_{t}: {base!r} has shape {shape_text(origin.shape(base))}; give one component,"
+            f" e.g. of='{example}_{t}'"
+        )
+    if base not in cell.names() or cell.kind(base) in (INPUT, TARGET, PARAM):
+        what = a(cell.kind(base)) if base in cell.names() else "not a quantity of the cell"
+        raise errors.WrtError(f"of={base}_{t}: {base!r} is {what}; give a state, node or the loss at a step")
+    if not 1 <= t <= T:
+        raise errors.WrtError(f"of={base}_{t}: step {t} is outside 1..{T}")
+    return base, t
+
+
+class TotalDerivative(TermIndex, Displayed):
+    """The total derivative d(of)/d(wrt) of an unrolled cell, as labelled terms (symbolic, lazy).
+
+    Built by :func:`derive`. The terms are built on first use; :meth:`value`
+    and :meth:`evaluate` compile per-step kernels and compute numbers.
+
+    Attributes
+    ----------
+    cell : Cell
+    T : int
+    wrt : sympy.Symbol
+        A param, or an initial state such as ``h_0``.
+    of : sympy.Symbol
+        ``L`` (the total loss) or a quantity at a step such as ``h_3``.
+    mode : {"forward", "reverse"}
+    """
+
+    def __init__(self, cell: Cell, T: int, wrt, of=None, mode: str = "forward"):
+        self.T = check_steps(T)
+        cell.validate()
+        cell = lowered(cell)  # a shaped cell is derived componentwise: wrt W[1,0], h[2]_0, ...
+        if mode not in MODES:
+            raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
+        self.cell, self.mode = cell, mode
+        self.wrt = resolve_wrt(cell, wrt)
+        self._target, self._tau = resolve_of(cell, self.T, of)
+        self.of = sp.Symbol(self._target) if self._tau is None else step(self._target, self._tau)
+        self.cell_partials = CellPartials(cell)
+        states = cell.names(STATE)
+        self._states = tuple(n for n in cell._step_order() if n in states)
+        self._default_quantity = self._states[0] if len(self._states) == 1 else None
+
+    def __repr__(self) -> str:
+        return f"TotalDerivative(d{self.of}/d{self.wrt}, cell={self.cell.name!r}, T={self.T}, mode={self.mode!r})"
+
+    @cached_property
+    def unrolled(self) -> Unrolled:
+        """The unrolled graph whose forward values the terms refer to."""
+        return Unrolled(self.cell, self.T)
+
+    @cached_property
+    def terms(self) -> tuple[Term, ...]:
+        """Every term in evaluation order, ending with the result."""
+        return tuple(self._forward() if self.mode == "forward" else self._reverse())
+
+    @property
+    def expr(self) -> sp.Expr:
+        """The result's expression in named terms (``dL_1/dU + dL_2/dU + ...``)."""
+        return self.result.expr
+
+    def expand(self, *, forward_values: bool = True) -> sp.Expr:
+        """The closed form: every named term replaced by its expression, recursively.
+
+        With ``forward_values`` the forward values (a_t, h_t, ...) are replaced
+        too, leaving params, inputs and targets. Built only when asked for: it
+        grows fast with T.
+        """
+        env: dict[sp.Symbol, sp.Expr] = {}
+        for term in self.terms:
+            env[term.symbol] = term.expr.xreplace(env)
+        result = env[self.result.symbol]
+        if forward_values:
+            result = self.unrolled.expanded(result, keep_initial=isinstance(self.wrt, Step))
+        return result
+
+    def value(self, values) -> float:
+        """The derivative's number for the given values (params, inputs and targets).
+
+        For the total loss this runs the recursion on numbers only, without
+        building the symbolic terms; :meth:`evaluate` gives every term's number.
+        """
+        if self._tau is None:
+            from ..numeric.gradients import loss_and_gradients
+
+            return loss_and_gradients(self.cell, self.T, values, wrt=[self.wrt.name], mode=self.mode)[1][self.wrt.name]
+        return self.evaluate(values).value
+
+    def evaluate(self, values):
+        """Every term's number: an :class:`~symbrnn.numeric.evaluate.Evaluation`."""
+        from ..numeric.evaluate import evaluate
+
+        return evaluate(self, values)
+
+    # ----------------------------------------------------------------- programs
+    def _steps(self) -> range:
+        return range(1, (self._tau or self.T) + 1)
+
+    def _tracked(self, steps: range):
+        """``steps``, with one progress tick per step built (see :mod:`symbrnn.core.progress`)."""
+        return progress.track(steps, f"deriving d{self.of}/d{self.wrt} ({self.mode} mode)")
+
+    def _levels(self, t: int) -> list[str]:
+        levels = list(self._states)
+        if self._tau is None:
+            levels.append(self.cell.loss_name)
+        elif t == self._tau and self._target not in levels:
+            levels.append(self._target)
+        return levels
+
+    def _init_derivative(self, state: str) -> sp.Integer:
+        init = self.cell.init(state)
+        return sp.Integer(int(self.wrt == step(state, 0) or init == self.wrt))
+
+    def _explicit(self, v: str, t: int, sub: dict) -> Term:
+        vt, theta = step(v, t).name, self.wrt.name
+        if isinstance(self.wrt, Step):
+            # an initial state has no explicit dependence at any step
+            return Term("explicit", v, t, _named(f"∂{vt}/∂{theta}|explicit"), sp.S.Zero)
+        expr = self.cell_partials.partial(v, self.wrt).xreplace(sub)
+        return Term("explicit", v, t, _named(f"∂{vt}/∂{theta}"), expr, template=(v, self.wrt))
+
+    def _partial_terms(self, v: str, t: int, sub: dict) -> list[Term]:
+        vt = step(v, t).name
+        return [
+            Term("partial", v, t, _named(f"∂{vt}/∂{sub[z].name}"), self.cell_partials.partial(v, z).xreplace(sub),
+                 via=sub[z], template=(v, z))
+            for z in self.cell_partials.frontier(v)
+        ]
+
+    def _forward(self) -> list[Term]:
+        theta, terms = self.wrt.name, []
+        D = {step(s, 0): self._init_derivative(s) for s in self._states}
+        for t in self._tracked(self._steps()):
+            sub = step_substitution(self.cell, t)
+            for v in self._levels(t):
+                vt = step(v, t)
+                explicit = self._explicit(v, t, sub)
+                partials = self._partial_terms(v, t, sub)
+                chain = sp.Add(*(p.ref * D[p.via] for p in partials))
+                total = Term("total", v, t, _named(f"d{vt.name}/d{theta}"), explicit.ref + chain)
+                terms += [explicit, *partials]
+                kind = "implicit" if self.cell.kind(v) == STATE else "chain"
+                terms.append(Term(kind, v, t, _named(f"{kind}(d{vt.name}/d{theta})"), chain))
+                terms.append(total)
+                D[vt] = total.ref
+        if self._tau is None:
+            result = sp.Add(*(D[step(self._target, t)] for t in self._steps()))
+        else:
+            result = D[self.of]
+        terms.append(Term("result", self._target, None, _named(f"d{self.of}/d{theta}"), result))
+        return terms
+
+    def _reverse(self) -> list[Term]:
+        theta, terms = self.wrt.name, []
+        delta: dict[Step, sp.Expr] = {}
+        P: dict[tuple[str, int], dict[Step, sp.Expr]] = {}
+        contributions = []
+        last = self._steps()[-1]
+        for t in self._tracked(self._steps()[::-1]):
+            sub = step_substitution(self.cell, t)
+            explicit = {}
+            for v in self._levels(t):
+                explicit[v] = self._explicit(v, t, sub)
+                partials = self._partial_terms(v, t, sub)
+                P[v, t] = {p.via: p.ref for p in partials}
+                terms += [explicit[v], *partials]
+            for v in reversed(self._levels(t)):
+                vt = step(v, t)
+                if self.cell.kind(v) != STATE or (v == self._target and t == self._tau):
+                    delta[vt] = sp.S.One  # the loss (or the target) itself
+                    continue
+                terms.append(self._delta(v, t, last, delta, P))
+                delta[vt] = terms[-1].ref
+            share = sp.Add(*(delta[step(v, t)] * explicit[v].ref for v in self._levels(t)))
+            contributions.append(Term("contribution", self._target, t, _named(f"d{self.of}/d{theta}[{t}]"), share))
+            terms.append(contributions[-1])
+        result = sp.Add(*(c.ref for c in reversed(contributions)))
+        for s in self._states:
+            terms.append(self._delta(s, 0, last, delta, P))
+            delta[step(s, 0)] = terms[-1].ref
+            result += delta[step(s, 0)] * self._init_derivative(s)
+        terms.append(Term("result", self._target, None, _named(f"d{self.of}/d{theta}"), result))
+        return terms
+
+    def _delta(self, s: str, t: int, last: int, delta: dict, P: dict) -> Term:
+        """δs_t: Σ over the quantities that read s_t (same step: s_t, next step: s_{t-1})."""
+        st = step(s, t)
+        parts = []
+        for u, readers in ((t, Now), (t + 1, Prev)):
+            if not 1 <= u <= last:
+                continue
+            for c in self._levels(u):
+                if readers(s, real=True) in self.cell_partials.frontier(c):
+                    parts.append(delta[step(c, u)] * P[c, u][st])
+        return Term("delta", s, t, _named(f"δ{st.name}"), sp.Add(*parts))
+
+
+def derive(cell: Cell, T: int, wrt, *, of=None, mode: str = "forward") -> TotalDerivative:
+    """The total derivative of the loss (or of ``of``) with respect to ``wrt``, term by term.
+
+    Parameters
+    ----------
+    cell : Cell
+    T : int
+        Number of steps (>= 1).
+    wrt : param symbol, initial-state symbol or str
+        A param (``U`` or ``"U"``) or an initial state (``h.at(0)`` or ``"h_0"``).
+    of : None, step symbol or str, optional
+        None for the total loss L = Σ_t L_t, or a quantity at a step
+        (``h.at(2)``, ``"L_3"``).
+    mode : {"forward", "reverse"}
+        Forward mode keeps explicit and implicit terms per step; reverse mode
+        keeps the deltas. Both give the same numbers.
+
+    Returns
+    -------
+    TotalDerivative
+
+    Raises
+    ------
+    StepsError, WrtError, CellError
+
+    Examples
+    --------
+    >>> from symbrnn.cells import elman
+    >>> cell = elman()
+    >>> values = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+    >>> round(derive(cell, T=3, wrt="U").value(values), 12)
+    -0.07697096081
+    >>> round(derive(cell, T=3, wrt="U", mode="reverse").value(values), 12)
+    -0.07697096081
+    """
+    return TotalDerivative(cell, T, wrt, of=of, mode=mode)

@@ -1,0 +1,155 @@
+"""Numbers for a derivation: every forward value and every term, and gradients().
+
+Terms defined by a template (explicit and partial terms) take their numbers
+from the compiled step kernels; the recursion terms (implicit, total, delta,
+contribution, result) are sums of products of earlier terms and are computed
+from their own expressions, so each number is the one its expression says.
+
+Examples
+--------
+>>> from symbrnn.cells import elman
+>>> values = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+>>> g = gradients(elman(), T=3, values=values)
+>>> {k: round(v, 6) for k, v in g.items()}
+{'w': -0.126075, 'U': -0.076971, 'V': -0.335927, 'b': -0.162131, 'c': -0.491348}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import reduce
+from operator import mul
+
+import sympy as sp
+
+from ..codegen.kernels import kernels_for
+from ..core.display import Displayed
+from ..core.symbols import step
+from ..declare.cell import Cell
+from ..declare.values import Values, resolve_values
+from ..derive.terms import Term, TermIndex
+from ..derive.total import TotalDerivative
+from .gradients import loss_and_gradients
+
+__all__ = ["Evaluation", "evaluate", "gradients"]
+
+class Evaluation(TermIndex, Displayed):
+    """A derivation with numbers: every term's ``value``, the forward values, the loss.
+
+    Attributes
+    ----------
+    derivative : TotalDerivative
+    terms : tuple of Term
+        The derivation's terms, each with its ``value``.
+    forward : dict
+        Forward values keyed by name at step (``"h_3"``), initial states as ``"h_0"``.
+    loss : float
+        The total loss L = Σ_t L_t.
+    value : float
+        The derivative asked for.
+    """
+
+    def __init__(self, derivative: TotalDerivative, terms: tuple[Term, ...], forward: dict[str, list], values: Values):
+        self.derivative = derivative
+        self.cell, self.mode, self.T = derivative.cell, derivative.mode, derivative.T
+        self._default_quantity = derivative._default_quantity
+        self.terms = terms
+        self.values = values
+        self.forward = {
+            step(n, t).name: column[t]
+            for t in range(self.T + 1) for n, column in forward.items() if column[t] is not None
+        }
+        self.loss = sum(forward[self.cell.loss_name][1:])
+        self.value = self.result.value
+
+    def __repr__(self) -> str:
+        d = self.derivative
+        return f"Evaluation(d{d.of}/d{d.wrt} = {self.value!r}, T={self.T}, mode={self.mode!r})"
+
+    def forward_table(self) -> list[dict[str, float]]:
+        """One row per step: t and every per-step quantity's value."""
+        rows = []
+        for t in range(1, self.T + 1):
+            row = {"t": t}
+            data = self.cell.names("input") + self.cell.names("target")
+            for name in data + self.cell.order():
+                key = step(name, t).name
+                if key in self.forward:
+                    row[name] = self.forward[key]
+            rows.append(row)
+        return rows
+
+
+def _combine(expr: sp.Expr, env: dict) -> float:
+    """Evaluate a sum of products of named terms and numbers."""
+    if expr.is_Symbol:
+        return env[expr]
+    if expr.is_Number:
+        return float(expr)
+    parts = [_combine(a, env) for a in expr.args]
+    if expr.is_Add:
+        return sum(parts)
+    if expr.is_Mul:
+        return reduce(mul, parts, 1.0)
+    raise TypeError(f"not a recursion expression: {expr}")  # pragma: no cover - construction guarantees it
+
+
+def evaluate(derivative: TotalDerivative, values) -> Evaluation:
+    """Compute every forward value and every term of ``derivative`` for ``values``."""
+    vals = resolve_values(derivative.cell, derivative.T, values)
+    kernels = kernels_for(derivative.cell)
+    terms = derivative.terms
+    templates = {}
+    for term in terms:
+        if term.template is not None and term.template not in templates:
+            name, z = term.template
+            templates[term.template] = derivative.cell_partials.partial(name, z)
+    kernels.use_templates(templates)
+    forward = kernels.forward(vals)
+    at_step: dict[int, dict] = {}  # template values, computed for the steps the terms visit
+    env: dict[sp.Symbol, float] = {}
+    out = []
+    for term in terms:
+        if term.template is not None:
+            if term.t not in at_step:
+                at_step[term.t] = kernels.templates_at(term.t, forward, vals)
+            value = at_step[term.t][term.template]
+        else:
+            value = _combine(term.expr, env)
+        env[term.symbol] = value
+        out.append(dataclasses.replace(term, value=value))
+    return Evaluation(derivative, tuple(out), forward, vals)
+
+
+def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None) -> dict:
+    """dL/dθ for every param θ of ``cell`` (initial states that are params included).
+
+    Parameters
+    ----------
+    cell : Cell
+    T : int
+    values : mapping
+        Params (numbers; arrays for shaped params) and per-step inputs and
+        targets (sequences of T numbers; T rows for shaped data), keyed by
+        name or by symbol.
+    mode : {"reverse", "forward"}
+    wrt : list of str, optional
+        Instead of every param: these params, components (``"W[1,0]"``) and
+        initial states (``"h_0"``).
+
+    Returns
+    -------
+    dict
+        Param name -> gradient, in the order the params were declared: a
+        float for a scalar param, a numpy array of its shape for a shaped one.
+
+    Examples
+    --------
+    >>> from symbrnn.cells import elman
+    >>> values = {"w": [[.5, -.5]], "U": [[.5]], "V": [[1.0]], "b": [.2], "c": [.1],
+    ...           "x": [[1, 0], [.8, .2]], "y": [[.5], [.6]]}
+    >>> g = gradients(elman(2, 1, 1), T=2, values=values, wrt=["w", "h_0"])
+    >>> g["w"].shape, g["h_0"].round(6)
+    ((1, 2), array([0.079478]))
+    """
+    return loss_and_gradients(cell, T, values, mode=mode, wrt=wrt)[1]
