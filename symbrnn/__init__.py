@@ -26,8 +26,10 @@ L_t
 {'w': -0.1261, 'U': -0.077, 'V': -0.3359, 'b': -0.1621, 'c': -0.4913}
 """
 
+import importlib
+
 from . import cells, testing
-from .core import errors, progress
+from .core import display, errors, progress
 from .core.errors import (
     AlgebraicLoopError,
     BackendError,
@@ -60,18 +62,18 @@ from .derive.terms import Term
 from .derive.total import TotalDerivative, derive
 from .derive.unroll import Unrolled, unroll
 from .numeric.backward import backward_table
+from .numeric.compiled import CompiledCell, compile_cell
 from .numeric.evaluate import Evaluation, gradients
-from .numeric.gradients import CompiledCell, compile_cell
 from .numeric.jacobians import jacobian, jacobian_values
 
 __version__ = "0.1.0"
 
+# symbrnn.render loads rich: it is imported when something is first drawn (or asked for), not before
+display.on_first_use(lambda: importlib.import_module(".render", __name__))
+
 
 def __getattr__(name):
-    # symbrnn.render loads rich: import it only when asked for
     if name == "render":
-        import importlib
-
         return importlib.import_module(".render", __name__)
     raise AttributeError(f"module 'symbrnn' has no attribute {name!r}")
 

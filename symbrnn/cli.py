@@ -24,7 +24,7 @@ from .core import errors
 from .declare.spec import load_cell, load_values
 from .declare.values import resolve_values
 from .derive.total import MODES, derive
-from .numeric.gradients import compile_cell, loss_and_gradients
+from .numeric import compile_cell, loss_and_gradients
 from .testing import check_gradients
 
 __all__ = ["main"]

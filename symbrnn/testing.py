@@ -32,7 +32,7 @@ from .declare.functions import MPMATH_FUNCTIONS
 from .declare.lower import expand_wrt, lowered
 from .declare.values import resolve_values
 from .derive.total import derive
-from .numeric.gradients import compile_cell
+from .numeric.compiled import compile_cell
 
 __all__ = ["GradientComparison", "GradientReport", "check_gradients", "mp_loss"]
 

@@ -73,7 +73,7 @@ class TermIndex:
     """Lookups over ``self.terms`` by kind, quantity and step."""
 
     terms: tuple[Term, ...]
-    _default_quantity: str | None
+    default_quantity: str | None
 
     def select(self, kind: str | None = None, quantity: str | None = None, t: int | None = None) -> tuple[Term, ...]:
         """All terms matching the given kind, quantity and step, in evaluation order."""
@@ -85,7 +85,7 @@ class TermIndex:
         )
 
     def _quantity(self, kind: str, t: int, quantity: str | None) -> str:
-        q = quantity or self._default_quantity
+        q = quantity or self.default_quantity
         if q is None:
             states = list(self.cell.names("state"))
             if not states:

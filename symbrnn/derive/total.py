@@ -45,9 +45,23 @@ from .partials import CellPartials
 from .terms import Term, TermIndex
 from .unroll import Unrolled, check_steps, step_substitution
 
-__all__ = ["MODES", "TotalDerivative", "derive"]
+__all__ = ["MODES", "TotalDerivative", "compute_numbers_with", "derive"]
 
 MODES = ("forward", "reverse")
+#: how a derivation gets its numbers: symbrnn.numeric installs its functions here when it is imported
+#: (this layer never imports the numeric one)
+_NUMBERS: dict = {}
+
+
+def compute_numbers_with(*, value, evaluate) -> None:
+    """Install what :meth:`TotalDerivative.value` and :meth:`~TotalDerivative.evaluate` call."""
+    _NUMBERS.update(value=value, evaluate=evaluate)
+
+
+def _numbers(what: str):
+    if what not in _NUMBERS:  # pragma: no cover - importing symbrnn installs them
+        raise errors.SymbrnnError("derivations compute numbers with symbrnn.numeric: import symbrnn first")
+    return _NUMBERS[what]
 
 
 def _named(text: str) -> Named:
@@ -145,7 +159,13 @@ class TotalDerivative(TermIndex, Displayed):
         A param, or an initial state such as ``h_0``.
     of : sympy.Symbol
         ``L`` (the total loss) or a quantity at a step such as ``h_3``.
+    target : str
+        The quantity ``of`` is (``"L"``, ``"h"``).
+    of_step : int or None
+        The step of ``of``; None for the total loss.
     mode : {"forward", "reverse"}
+    states : tuple of str
+        The cell's states in the order a step computes them.
     """
 
     def __init__(self, cell: Cell, T: int, wrt, of=None, mode: str = "forward"):
@@ -156,12 +176,12 @@ class TotalDerivative(TermIndex, Displayed):
             raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
         self.cell, self.mode = cell, mode
         self.wrt = resolve_wrt(cell, wrt)
-        self._target, self._tau = resolve_of(cell, self.T, of)
-        self.of = sp.Symbol(self._target) if self._tau is None else step(self._target, self._tau)
+        self.target, self.of_step = resolve_of(cell, self.T, of)
+        self.of = sp.Symbol(self.target) if self.of_step is None else step(self.target, self.of_step)
         self.cell_partials = CellPartials(cell)
         states = cell.names(STATE)
-        self._states = tuple(n for n in cell._step_order() if n in states)
-        self._default_quantity = self._states[0] if len(self._states) == 1 else None
+        self.states = tuple(n for n in cell._step_order() if n in states)
+        self.default_quantity = self.states[0] if len(self.states) == 1 else None
 
     def __repr__(self) -> str:
         return f"TotalDerivative(d{self.of}/d{self.wrt}, cell={self.cell.name!r}, T={self.T}, mode={self.mode!r})"
@@ -202,32 +222,26 @@ class TotalDerivative(TermIndex, Displayed):
         For the total loss this runs the recursion on numbers only, without
         building the symbolic terms; :meth:`evaluate` gives every term's number.
         """
-        if self._tau is None:
-            from ..numeric.gradients import loss_and_gradients
-
-            return loss_and_gradients(self.cell, self.T, values, wrt=[self.wrt.name], mode=self.mode)[1][self.wrt.name]
-        return self.evaluate(values).value
+        return _numbers("value")(self, values)
 
     def evaluate(self, values):
         """Every term's number: an :class:`~symbrnn.numeric.evaluate.Evaluation`."""
-        from ..numeric.evaluate import evaluate
-
-        return evaluate(self, values)
+        return _numbers("evaluate")(self, values)
 
     # ----------------------------------------------------------------- programs
     def _steps(self) -> range:
-        return range(1, (self._tau or self.T) + 1)
+        return range(1, (self.of_step or self.T) + 1)
 
     def _tracked(self, steps: range):
         """``steps``, with one progress tick per step built (see :mod:`symbrnn.core.progress`)."""
         return progress.track(steps, f"deriving d{self.of}/d{self.wrt} ({self.mode} mode)")
 
     def _levels(self, t: int) -> list[str]:
-        levels = list(self._states)
-        if self._tau is None:
+        levels = list(self.states)
+        if self.of_step is None:
             levels.append(self.cell.loss_name)
-        elif t == self._tau and self._target not in levels:
-            levels.append(self._target)
+        elif t == self.of_step and self.target not in levels:
+            levels.append(self.target)
         return levels
 
     def _init_derivative(self, state: str) -> sp.Integer:
@@ -252,7 +266,7 @@ class TotalDerivative(TermIndex, Displayed):
 
     def _forward(self) -> list[Term]:
         theta, terms = self.wrt.name, []
-        D = {step(s, 0): self._init_derivative(s) for s in self._states}
+        D = {step(s, 0): self._init_derivative(s) for s in self.states}
         for t in self._tracked(self._steps()):
             sub = step_substitution(self.cell, t)
             for v in self._levels(t):
@@ -266,11 +280,11 @@ class TotalDerivative(TermIndex, Displayed):
                 terms.append(Term(kind, v, t, _named(f"{kind}(d{vt.name}/d{theta})"), chain))
                 terms.append(total)
                 D[vt] = total.ref
-        if self._tau is None:
-            result = sp.Add(*(D[step(self._target, t)] for t in self._steps()))
+        if self.of_step is None:
+            result = sp.Add(*(D[step(self.target, t)] for t in self._steps()))
         else:
             result = D[self.of]
-        terms.append(Term("result", self._target, None, _named(f"d{self.of}/d{theta}"), result))
+        terms.append(Term("result", self.target, None, _named(f"d{self.of}/d{theta}"), result))
         return terms
 
     def _reverse(self) -> list[Term]:
@@ -289,20 +303,20 @@ class TotalDerivative(TermIndex, Displayed):
                 terms += [explicit[v], *partials]
             for v in reversed(self._levels(t)):
                 vt = step(v, t)
-                if self.cell.kind(v) != STATE or (v == self._target and t == self._tau):
+                if self.cell.kind(v) != STATE or (v == self.target and t == self.of_step):
                     delta[vt] = sp.S.One  # the loss (or the target) itself
                     continue
                 terms.append(self._delta(v, t, last, delta, P))
                 delta[vt] = terms[-1].ref
             share = sp.Add(*(delta[step(v, t)] * explicit[v].ref for v in self._levels(t)))
-            contributions.append(Term("contribution", self._target, t, _named(f"d{self.of}/d{theta}[{t}]"), share))
+            contributions.append(Term("contribution", self.target, t, _named(f"d{self.of}/d{theta}[{t}]"), share))
             terms.append(contributions[-1])
         result = sp.Add(*(c.ref for c in reversed(contributions)))
-        for s in self._states:
+        for s in self.states:
             terms.append(self._delta(s, 0, last, delta, P))
             delta[step(s, 0)] = terms[-1].ref
             result += delta[step(s, 0)] * self._init_derivative(s)
-        terms.append(Term("result", self._target, None, _named(f"d{self.of}/d{theta}"), result))
+        terms.append(Term("result", self.target, None, _named(f"d{self.of}/d{theta}"), result))
         return terms
 
     def _delta(self, s: str, t: int, last: int, delta: dict, P: dict) -> Term:

@@ -2,5 +2,28 @@
 evaluations of derivations, Jacobians, backward tables.
 
 Layer 4: imports every layer below it (core, declare, derive, codegen),
-never render or the command line.
+never render or the command line. Importing it installs its evaluation as
+the way a :class:`~symbrnn.TotalDerivative` computes numbers
+(:meth:`~symbrnn.TotalDerivative.value`, ``evaluate``).
 """
+
+from ..derive.total import compute_numbers_with
+from .backward import backward_table
+from .compiled import CompiledCell, compile_cell
+from .evaluate import Evaluation, evaluate, gradients, value
+from .gradients import loss_and_gradients
+from .jacobians import jacobian, jacobian_values
+
+compute_numbers_with(value=value, evaluate=evaluate)
+
+__all__ = [
+    "CompiledCell",
+    "Evaluation",
+    "backward_table",
+    "compile_cell",
+    "evaluate",
+    "gradients",
+    "jacobian",
+    "jacobian_values",
+    "loss_and_gradients",
+]

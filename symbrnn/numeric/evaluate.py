@@ -31,7 +31,7 @@ from ..derive.terms import Term, TermIndex
 from ..derive.total import TotalDerivative
 from .gradients import loss_and_gradients
 
-__all__ = ["Evaluation", "evaluate", "gradients"]
+__all__ = ["Evaluation", "evaluate", "gradients", "value"]
 
 class Evaluation(TermIndex, Displayed):
     """A derivation with numbers: every term's ``value``, the forward values, the loss.
@@ -52,7 +52,7 @@ class Evaluation(TermIndex, Displayed):
     def __init__(self, derivative: TotalDerivative, terms: tuple[Term, ...], forward: dict[str, list], values: Values):
         self.derivative = derivative
         self.cell, self.mode, self.T = derivative.cell, derivative.mode, derivative.T
-        self._default_quantity = derivative._default_quantity
+        self.default_quantity = derivative.default_quantity
         self.terms = terms
         self.values = values
         self.forward = {
@@ -119,6 +119,18 @@ def evaluate(derivative: TotalDerivative, values) -> Evaluation:
         env[term.symbol] = value
         out.append(dataclasses.replace(term, value=value))
     return Evaluation(derivative, tuple(out), forward, vals)
+
+
+def value(derivative: TotalDerivative, values) -> float:
+    """The number of ``derivative`` (:meth:`TotalDerivative.value`).
+
+    For the total loss this runs the recursion on numbers only, without
+    building the symbolic terms; otherwise the terms are evaluated.
+    """
+    if derivative.of_step is None:
+        name = derivative.wrt.name
+        return loss_and_gradients(derivative.cell, derivative.T, values, wrt=[name], mode=derivative.mode)[1][name]
+    return evaluate(derivative, values).value
 
 
 def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None) -> dict:

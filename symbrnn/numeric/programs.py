@@ -88,6 +88,7 @@ from ..declare.lower import assemble, components, expand_wrt, lowered
 from ..declare.tensor import split_component
 from ..declare.values import resolve_values
 from ..derive.unroll import check_steps
+from .recursion import reference
 
 __all__ = ["BACKENDS", "BPTTProgram", "program_for"]
 
@@ -439,9 +440,7 @@ class BPTTProgram:
         return self._c.source if self._c is not None else c_source(self.plan, name=self.cell.name)
 
     def _reference(self, T, values, wrt):
-        from .gradients import loss_and_gradients
-
-        return loss_and_gradients(self.cell, T, values, wrt=wrt, strategy="terms")
+        return reference(self.cell, T, values, wrt=wrt)  # the checked path names the step that fails
 
     def _assemble(self, out, wrt, batch: int | None = None) -> dict:
         if wrt is None and batch is None and self._in_order:

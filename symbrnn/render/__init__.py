@@ -36,6 +36,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
+from ..core import display
 from ..core.errors import CellError
 from ..declare.cell import Cell
 from ..derive.total import TotalDerivative
@@ -198,3 +199,8 @@ def repr_latex(obj, *, digits: int = 4, max_steps: int = 6) -> str | None:
     else:
         raise TypeError(f"no LaTeX representation for {type(obj).__name__}")
     return "$$\n" + math_block(rows) + "\n$$"
+
+
+for _cls in (Cell, TotalDerivative, Evaluation):  # what __rich__ and _repr_latex_ of the core's objects draw
+    display.register(_cls, rich=renderable, latex=repr_latex)
+del _cls

@@ -73,7 +73,7 @@ def equation_rows(equations, values: dict | None = None, digits: int = 4) -> tup
 
 def _step_partials(d: TotalDerivative, simplify: bool) -> tuple[Row, ...]:
     th, rows = d.wrt, []
-    for v in (*d._states, d.cell.loss_name):
+    for v in (*d.states, d.cell.loss_name):
         against = [] if isinstance(th, Step) else [(th, th.name)]
         against += [(z, f"{z.name}_{{t-1}}" if isinstance(z, Prev) else f"{z.name}_t")
                     for z in d.cell_partials.frontier(v)]
@@ -173,7 +173,7 @@ def derivation_doc(d: TotalDerivative, *, evaluation=None, digits: int = 4, max_
     mode = "forward mode: explicit + implicit terms" if d.mode == "forward" else "reverse mode: deltas"
     title = f"d{d.of}/d{d.wrt.name} for {d.cell.name!r}, T = {d.T} ({mode})"
     sections = []
-    total_loss = d._tau is None
+    total_loss = d.of_step is None
     if total_loss:
         rows = equation_rows(generic_recursion(d))
         sections.append(Section("Recursion (every step t)", (Equations(rows),)))

@@ -84,7 +84,7 @@ def marked_edges(d: TotalDerivative) -> dict[tuple[str, str], tuple[str, ...]]:
 
     for t in range(1, d.T + 1):
         inside = {n for n, s in step_of.items() if s == t and g.nodes[n]["kind"] in ("node", "state")}
-        for s in d._states:
+        for s in d.states:
             target = f"{s}_{t}"
             same = inside - {target}
             mark(_between(g, {at(z, t) for z in d.cell_partials.frontier(s)}, target, same), "implicit")

@@ -65,7 +65,7 @@ def generic_recursion(d: TotalDerivative) -> tuple[Equation, ...]:
     -------
     tuple of Equation
     """
-    if d._tau is not None:
+    if d.of_step is not None:
         raise ValueError(f"the generic recursion is for the total loss, not d{d.of}/d{d.wrt}")
     return _forward(d) if d.mode == "forward" else _reverse(d)
 
@@ -78,8 +78,8 @@ def _forward(d: TotalDerivative) -> tuple[Equation, ...]:
     th, P, template = d.wrt.name, d.cell_partials, _templates(d)
     loss = d.cell.loss_name
     eqs = [Equation(_n(f"d{s}_0/d{th}"), (Addend("initial", sp.Integer(_initial(d, s))),)
-                    if _initial(d, s) else (), 0, "total") for s in d._states]
-    for v in (*d._states, loss):
+                    if _initial(d, s) else (), 0, "total") for s in d.states]
+    for v in (*d.states, loss):
         addends = []
         if template(v) != 0:
             addends.append(Addend("explicit", _n(f"∂{v}_t/∂{th}")))
@@ -97,9 +97,9 @@ def _forward(d: TotalDerivative) -> tuple[Equation, ...]:
 def _reverse(d: TotalDerivative) -> tuple[Equation, ...]:
     th, P, template = d.wrt.name, d.cell_partials, _templates(d)
     loss = d.cell.loss_name
-    levels = (*d._states, loss)
+    levels = (*d.states, loss)
     eqs = []
-    for s in reversed(d._states):
+    for s in reversed(d.states):
         addends = []
         for lag, readers in ((0, Now), (-1, Prev)):
             for c in levels:
@@ -121,6 +121,6 @@ def _reverse(d: TotalDerivative) -> tuple[Equation, ...]:
     if shares:  # an initial state has no explicit term at any step: no shares
         eqs.append(Equation(_n(f"d{loss}/d{th}[t]"), tuple(shares), None, "contribution"))
         result.append(Addend("sum", sp.Sum(_n(f"d{loss}/d{th}[t]"), (t, 1, T))))
-    result += [Addend("initial state", _n(f"δ{s}_0")) for s in d._states if _initial(d, s)]
+    result += [Addend("initial state", _n(f"δ{s}_0")) for s in d.states if _initial(d, s)]
     eqs.append(Equation(_n(f"d{loss}/d{th}"), tuple(result), None, "result"))
     return tuple(eqs)

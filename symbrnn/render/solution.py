@@ -180,7 +180,7 @@ class WorkedSolution:
         d, vals = ev.derivative, self._values(ev)
         blocks = [Paragraph.of("Each step partial is a chain of the local partials of the cell's equations:")]
         rows, per_step = [], []
-        for v in (*d._states, self.cell.loss_name):
+        for v in (*d.states, self.cell.loss_name):
             for z in d.cell_partials.frontier(v):
                 rows.append(self._chain_row(v, z, f"{z.name}_{{t-1}}" if isinstance(z, Prev) else f"{z.name}_t"))
         blocks.append(Equations(tuple(rows)))
@@ -227,13 +227,13 @@ class WorkedSolution:
         d, vals = ev.derivative, self._values(ev)
         theta = self.cell.symbol(th)
         blocks, templates = [], []
-        depends = [s for s in d._states if any(term.expr != 0 for term in d.select("total", s))]
-        for v in (*d._states, self.cell.loss_name):
+        depends = [s for s in d.states if any(term.expr != 0 for term in d.select("total", s))]
+        for v in (*d.states, self.cell.loss_name):
             if d.cell_partials.partial(v, theta) != 0:
                 templates.append(self._chain_row(v, theta, th))
         if templates:
             blocks += [Paragraph.of("Explicit terms (previous states held fixed):"), Equations(tuple(templates))]
-        free = [s for s in d._states if s not in depends]
+        free = [s for s in d.states if s not in depends]
         if free and self.mode == "forward":
             verb = "does" if len(free) == 1 else "do"
             totals = [M.of(Named(f"d{s}_t/d{th}", real=True)) for s in free]

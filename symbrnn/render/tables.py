@@ -77,7 +77,7 @@ def terms_tables(ev: Evaluation, *, digits: int = 4) -> tuple[Table, ...]:
     if ev.mode != "forward":
         raise ValueError("terms_tables is for forward mode; use delta_table for reverse mode")
     d = ev.derivative
-    levels = (*d._states, ev.cell.loss_name)
+    levels = (*d.states, ev.cell.loss_name)
     groups = [levels] if len(levels) == 2 else [(v,) for v in levels]
     return tuple(_terms_table(ev, group, digits, last=group[-1] == levels[-1]) for group in groups)
 
@@ -115,14 +115,14 @@ def delta_table(ev: Evaluation, *, digits: int = 4, shares: bool = True) -> Tabl
     if ev.mode != "reverse":
         raise ValueError("delta_table is for reverse mode; use terms_tables for forward mode")
     d, th = ev.derivative, ev.derivative.wrt.name
-    levels = (*d._states, ev.cell.loss_name)
+    levels = (*d.states, ev.cell.loss_name)
     explicit = [v for v in levels if not _zero_template(ev, v)] if shares else []
-    cols = ["t", *(_m(f"δ{s}_t") for s in d._states), *(_m(f"∂{v}_t/∂{th}") for v in explicit)]
+    cols = ["t", *(_m(f"δ{s}_t") for s in d.states), *(_m(f"∂{v}_t/∂{th}") for v in explicit)]
     if shares:
         cols.append(_m(f"d{d.of}/d{th}[t]"))
     rows = []
     for t in range(ev.T, -1, -1):
-        row = [str(t), *(_value(ev, "delta", s, t, digits) for s in d._states)]
+        row = [str(t), *(_value(ev, "delta", s, t, digits) for s in d.states)]
         row += [_value(ev, "explicit", v, t, digits) if t else "" for v in explicit]
         if shares:
             row.append(_value(ev, "contribution", d.cell.loss_name, t, digits) if t else "")
