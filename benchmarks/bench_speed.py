@@ -40,7 +40,13 @@ from bench_core import hand_bptt  # benchmarks/ is on the path when this script 
 
 from symbrnn import unroll
 from symbrnn.cells import elman, lstm_gomez
+from symbrnn.declare.values import resolve_values
 from symbrnn.numeric.programs import BPTTProgram
+
+
+def run(program, T, values, **options):
+    """One call of a cell's programs, its values checked first (as gradients() does)."""
+    return program.run(resolve_values(program.cell, T, values), **options)
 
 
 def interleaved(fns: list, repeat: int) -> list[float]:
@@ -310,9 +316,9 @@ def c_backend_rows(cell, T: int, v: dict) -> list:
     program = BPTTProgram(cell)
     compiled = program.c_program
     t_build = time.perf_counter() - t0
-    got = program.run(T, v, backend="c")[1]
-    args = program._c_inputs(v, T)
-    return [("symbrnn (C backend)", t_build, lambda: program.run(T, v, backend="c"), got),
+    got = run(program, T, v, backend="c")[1]
+    args = program.layout.c_args(resolve_values(program.cell, T, v))
+    return [("symbrnn (C backend)", t_build, lambda: run(program, T, v, backend="c"), got),
             ("symbrnn C kernel only (no value checks)", None, lambda: compiled.run(T, *args), got)]
 
 
@@ -325,11 +331,11 @@ def big_lstm_case(jax, repeat: int, rng, D: int = 8, H: int = 16, T: int = 100) 
     program = BPTTProgram(lstm_gomez(D, H))
     arrays = program.checked_array_program()
     t_arrays = time.perf_counter() - t0
-    rows = [("symbrnn arrays (numpy, the default here)", t_arrays, lambda: program.run(T, v, arrays=True),
-             program.run(T, v, arrays=True)[1])]
+    rows = [("symbrnn arrays (numpy, the default here)", t_arrays, lambda: run(program, T, v, arrays=True),
+             run(program, T, v, arrays=True)[1])]
     rows.append(("symbrnn arrays kernel only (no value checks)", None, lambda: arrays.run(T, v), arrays.run(T, v)[1]))
     rows += c_backend_rows(lstm_gomez(D, H), T, v)  # componentwise: the plan and the C build are timed there
-    rows.append(("symbrnn componentwise (python backend)", None, lambda: program.run(T, v), program.run(T, v)[1]))
+    rows.append(("symbrnn componentwise (python backend)", None, lambda: run(program, T, v), run(program, T, v)[1]))
     rows.append(("hand-written numpy BPTT", None, lambda: hand_lstm_numpy(v), hand_lstm_numpy(v)[1]))
     if jax:
         t0 = time.perf_counter()
@@ -363,14 +369,14 @@ def hidden_sweep(jax, repeat: int, rng, D: int = 8, T: int = 100) -> None:
         program = BPTTProgram(cell)
         program.checked_array_program()
         t_build = time.perf_counter() - t0
-        got, want = program.run(T, v, arrays=True)[1], hand_lstm_numpy(v)[1]
+        got, want = run(program, T, v, arrays=True)[1], hand_lstm_numpy(v)[1]
         assert all(np.allclose(got[n], want[n], rtol=1e-9, atol=1e-12) for n in LSTM_PARAMS)
         fns = [lambda p=program, v=v: p.run(T, v, arrays=True), lambda v=v: hand_lstm_numpy(v)]
         if jax:
             g, a = jax_case(jax, "lstm", H), jax_args(jax.numpy, "lstm", v)
             jax.block_until_ready(g(*a))
             fns.append(lambda g=g, a=a: jax.block_until_ready(g(*a)))
-            program.run(T, v, arrays=True, backend="jax")
+            run(program, T, v, arrays=True, backend="jax")
             fns.append(lambda p=program, v=v: p.run(T, v, arrays=True, backend="jax"))
         t_run, t_hand, *t_jax = interleaved(fns, repeat)
         jax_cols = (f"{t_jax[0] * 1e3:.2f} ms | {t_run / t_jax[0]:.2f}× | {t_jax[1] * 1e3:.2f} ms | "
@@ -388,15 +394,15 @@ def straight_case(repeat: int, rng) -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for title, cell, make in (("scalar Elman", elman(), elman_values), ("LSTM 2/1", lstm_gomez(2, 1), lstm_values)):
         program = BPTTProgram(cell)
-        loop = program._functions["python"]  # the plan is built here, not in the straight-line timing
+        loop = program.function("python")  # the plan is built here, not in the straight-line timing
         for T in (2, 8, 32):
             v = make(T, rng)
             t0 = time.perf_counter()
             straight = program.straight_function(T)
             t_build = time.perf_counter() - t0
-            (l1, g1), (l2, g2) = program.run(T, v, straight=True), program.run(T, v)
+            (l1, g1), (l2, g2) = run(program, T, v, straight=True), run(program, T, v)
             assert l1 == l2 and all(np.array_equal(g1[n], g2[n]) for n in g1)  # the same operations, in order
-            args = program._python_inputs(v, T)
+            args = program.layout.python_args(resolve_values(program.cell, T, v))
             t_loop, t_straight, k_loop, k_straight = interleaved([
                 lambda p=program, v=v, T=T: p.run(T, v), lambda p=program, v=v, T=T: p.run(T, v, straight=True),
                 lambda f=loop, a=args, T=T: f(T, *a), lambda f=straight, a=args: f(*a)], repeat * 4)
@@ -449,11 +455,11 @@ def main(argv=None) -> int:
         rows = []  # (system, derive+compile seconds or None, eval seconds, gradient)
         t0 = time.perf_counter()
         program = BPTTProgram(cell)
-        fn = program._functions["python"]  # the plan, its Python text, compiled (generated on first use)
+        fn = program.function("python")  # the plan, its Python text, compiled (generated on first use)
         t_build = time.perf_counter() - t0
-        ref_loss, ref = program.run(T, v)
+        ref_loss, ref = run(program, T, v)
         rows.append(("symbrnn (python backend)", t_build, lambda p=program, v=v: p.run(T, v), ref))
-        fast = program._python_inputs(v, T)
+        fast = program.layout.python_args(resolve_values(program.cell, T, v))
         rows.append(("symbrnn kernel only (no value checks)", None, lambda f=fn, a=fast: f(T, *a), ref))
         c_rows = c_backend_rows(cell, T, v)
         as_lists = {n: (a.tolist() if isinstance(a, np.ndarray) and kind == "elman" else a) for n, a in v.items()}
@@ -513,9 +519,9 @@ def main(argv=None) -> int:
     program = BPTTProgram(elman())
     singles = [{**v1, "x": batch["x"][k], "y": batch["y"][k]} for k in range(N)]
     t_batch, t_loop, t_hand, t_batch_c, t_loop_c = interleaved([
-        lambda: program.run_batch(batch), lambda: [program.run(Tb, s) for s in singles],
+        lambda: program.run_batch(batch), lambda: [run(program, Tb, s) for s in singles],
         lambda: hand_elman_numpy_batch(batch), lambda: program.run_batch(batch, backend="c"),
-        lambda: [program.run(Tb, s, backend="c") for s in singles]], repeat)
+        lambda: [run(program, Tb, s, backend="c") for s in singles]], repeat)
     losses_c, grads_c = program.run_batch(batch, backend="c")
     losses, grads = program.run_batch(batch)
     assert np.allclose(losses_c, losses, rtol=1e-12) and all(
@@ -543,9 +549,9 @@ def main(argv=None) -> int:
     for backend in ("python", "c"):
         for Tm in (1000, 10000):
             vm = elman_values(Tm, rng)
-            program.run(Tm, vm, backend=backend)
+            run(program, Tm, vm, backend=backend)
             tracemalloc.start()
-            program.run(Tm, vm, backend=backend)
+            run(program, Tm, vm, backend=backend)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             print(f"| {backend} | {Tm:,} | {peak / 1024:,.0f} KiB | {peak / Tm:.0f} B |")

@@ -9,6 +9,7 @@ from vectorzoo import gated_elman, random_values, softplus_peephole
 
 from symbrnn import SymbrnnError, ValuesError, compile_cell
 from symbrnn.cells import elman, elman_softmax, gru, lstm, lstm_gomez, stacked
+from symbrnn.declare.values import resolve_values
 from symbrnn.numeric.gradients import loss_and_gradients
 from symbrnn.numeric.programs import BPTTProgram, program_for
 
@@ -48,7 +49,7 @@ def test_the_program_gives_the_reference_numbers(name, backend):
     values = _values(name, cell, 3, seed=11)
     wrt = _wrts(cell)
     want_loss, want = loss_and_gradients(cell, 3, values, wrt=wrt, strategy="terms")
-    loss, got = program_for(cell).run(3, values, wrt=wrt, backend=backend)
+    loss, got = program_for(cell).run(resolve_values(cell, 3, values), wrt=wrt, backend=backend)
     assert loss == pytest.approx(want_loss, rel=1e-13)
     assert list(got) == wrt
     for w in wrt:
@@ -127,8 +128,8 @@ def test_a_bad_sequence_in_a_batch_is_named(backend):
     (lambda b: b.update(x=np.zeros((3, 4, 2))), r"'x' has shape \(3, 4, 2\); a batch needs \(N, T, \)"),
     (lambda b: b.update(x=np.zeros((2, 4))), "'y' has 3 rows but the batch has 2"),
     (lambda b: b.update(x=np.zeros((3, 5))), "'y' has 4 steps but T=5"),
-    (lambda b: b.pop("w"), "no value for param 'w'"),
-    (lambda b: b.update(q=1.0), "'q' is not a param, input or target"),
+    (lambda b: b.pop("w"), "values lacks 'w' for cell 'elman'; add 'w': <number>"),  # as for one sequence
+    (lambda b: b.update(q=1.0), "values has 'q', not a param, input or target"),
     (lambda b: b.update(w=[[1.0]]), r"'w' has shape \(1, 1\)"),
     (lambda b: b.update(w=np.full(3, np.nan)), "'w' has a value that is not a finite number"),
     (lambda b: b.update(w="big"), "'w' is not an array of numbers"),
@@ -165,11 +166,11 @@ def test_the_program_is_independent_of_T_and_runs_in_linear_time(name):
     cell = CELLS[name]()
     program = BPTTProgram(cell)
     assert "T" not in program.source.split("\n", 1)[1].replace("T + 1", "").replace("range(T, 0, -1)", "")
-    fn = program._functions["python"]
+    fn = program.function("python")
     counts = {}
     for T in (10, 100, 1000):
-        values = random_values(cell, T, seed=1)
-        counts[T] = _line_events(fn, T, *program._python_inputs(values, T))
+        values = resolve_values(cell, T, random_values(cell, T, seed=1))
+        counts[T] = _line_events(fn, T, *program.layout.python_args(values))
     per_step = (counts[100] - counts[10]) / 90
     assert per_step == int(per_step) and counts[1000] - counts[100] == per_step * 900  # exactly linear
 
@@ -202,7 +203,7 @@ def test_the_default_gradients_are_every_param_with_initial_states_that_are_para
     values = _values(name, cell, 3, seed=21)
     params = list(cell.names("param"))
     want = loss_and_gradients(cell, 3, values, wrt=params, strategy="terms")[1]
-    got = program_for(cell).run(3, values, backend=backend)[1]
+    got = program_for(cell).run(resolve_values(cell, 3, values), backend=backend)[1]
     assert list(got) == params
     for p in params:
         assert np.shape(got[p]) == cell.shape(p) and isinstance(got[p], float) == (cell.shape(p) == ())

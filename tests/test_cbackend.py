@@ -13,6 +13,7 @@ from cellzoo import ZOO
 from symbrnn import BackendError, Cell, compile_cell
 from symbrnn.cells import elman
 from symbrnn.codegen.c import build as cbuild
+from symbrnn.declare.values import resolve_values
 from symbrnn.numeric.gradients import loss_and_gradients
 from symbrnn.numeric.programs import BPTTProgram
 
@@ -45,7 +46,7 @@ def test_names_that_c_reserves_are_renamed_and_give_the_reference_numbers():
     program = BPTTProgram(cell)
     source = program.c_source
     assert "static_v = _p[1]" in source and " static =" not in source  # Python takes int, double and long
-    loss, got = program.run(4, values, wrt=["int", "static", "long_0"], backend="c")
+    loss, got = program.run(resolve_values(program.cell, 4, values), wrt=["int", "static", "long_0"], backend="c")
     assert loss == pytest.approx(want_loss, rel=1e-13)
     for k in want:
         assert got[k] == pytest.approx(want[k], rel=1e-12, abs=1e-15)
@@ -57,8 +58,8 @@ def test_a_long_sequence_in_c_matches_the_python_program():
     T = 5000
     values = {"w": .4, "U": .9, "V": .5, "b": .1, "c": -.2, "x": rng.normal(size=T), "y": rng.normal(size=T)}
     program = BPTTProgram(cell)
-    loss_py, py = program.run(T, values)
-    loss_c, c = program.run(T, values, backend="c")
+    loss_py, py = program.run(resolve_values(program.cell, T, values))
+    loss_c, c = program.run(resolve_values(program.cell, T, values), backend="c")
     assert loss_c == pytest.approx(loss_py, rel=1e-12)
     for k in py:
         assert c[k] == pytest.approx(py[k], rel=1e-10, abs=1e-13)

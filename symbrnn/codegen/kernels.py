@@ -19,32 +19,25 @@ def _lambdifygenerated(h_prev, x, y, w, U, V, b, c):
 
 from __future__ import annotations
 
-import builtins
 import inspect
 import math
-import re
 import weakref
 
-import mpmath
 import numpy
 import sympy as sp
 
 from ..core import errors
 from ..core.symbols import now, param, prev
 from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
-from ..declare.functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
+from ..declare.functions import NUMPY_FUNCTIONS
 from ..declare.lower import lowered
 from ..declare.values import Values
 from ..derive.partials import CellPartials
+from .printing import identifiers
 
-__all__ = ["MODULES", "StepKernels", "identifiers", "kernels_for"]
+__all__ = ["MODULES", "StepKernels", "kernels_for"]
 
-# names the generated code may call: a quantity with one of these names is renamed
-_RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
-_RESERVED |= set(dir(numpy)) | set(dir(mpmath)) | set(dir(builtins)) | set(dir(math))
-_RESERVED |= {"T", "t"}  # the BPTT program's step count and loop variable
 MODULES = [NUMPY_FUNCTIONS, "numpy"]
-_IDENT = re.compile(r"[^0-9A-Za-z_]+")
 
 
 def _cse(exprs):
@@ -56,26 +49,6 @@ def _lambdify(name: str, args, outputs):
     f = sp.lambdify(args, outputs, modules=MODULES, cse=_cse, docstring_limit=0)
     f.__name__ = name
     return f
-
-
-def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:
-    """Plain, unique Python identifiers for a cell's symbols: x_t -> x, h_{t-1} -> h_prev, W[1,0] -> W_1_0."""
-    taken = set(cell.names()) | _RESERVED
-    ids = {}
-
-    def fresh(name: str, keep: bool) -> sp.Symbol:
-        if not (keep and name.isidentifier() and name not in _RESERVED):
-            name = _IDENT.sub("_", name).strip("_") or "q"
-            while name in taken:
-                name += "_"
-        taken.add(name)
-        return sp.Symbol(name)
-
-    for n in cell.names():
-        ids[param(n) if cell.kind(n) == PARAM else now(n)] = fresh(n, keep=True)
-    for s in cell.names(STATE):
-        ids[prev(s)] = fresh(f"{s}_prev", keep=False)
-    return ids
 
 
 _KERNELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -3,7 +3,7 @@
 A :class:`BPTTPlan` holds, for one (lowered, scalar) cell, the forward
 assignments of a step, the cse'd step partials of the backward step, and
 for each state, param and carried delta the products that make it up, as
-sympy expressions over plain identifiers. :func:`python_source` writes the
+sympy expressions over plain identifiers. :mod:`symbrnn.codegen.python` writes the
 plan as a Python function; :mod:`symbrnn.codegen.c.source` writes the same plan in C.
 
 Examples
@@ -20,17 +20,15 @@ Examples
 
 from __future__ import annotations
 
-import re
-
 import sympy as sp
 
 from ..core import progress
 from ..core.symbols import Now, now, param, prev
 from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
 from ..derive.partials import CellPartials
-from .kernels import identifiers
+from .printing import identifiers
 
-__all__ = ["BPTTPlan", "backward_step", "forward_step", "python_source", "straight_source"]
+__all__ = ["BPTTPlan"]
 
 
 class BPTTPlan:
@@ -113,94 +111,3 @@ def _step_partials(low: Cell, P: CellPartials, order, params, levels) -> list:
             if e != 0:
                 terms.append((v, ("now" if isinstance(z, Now) else "prev", z.name), e.xreplace(back)))
     return terms
-
-
-def python_source(plan: BPTTPlan, code) -> str:
-    """The plan as ``def bptt(T, data..., params..., initial states...)``; ``code`` prints an expression.
-
-    The function returns the total loss and the list of gradients: the
-    params', then dL/ds_0 per state.
-    """
-    n = plan.ident
-    data, params, states, stored = plan.data, plan.params, plan.states, plan.stored
-    args = [f"_seq_{n[d]}" for d in data] + [n[p] for p in params] + [f"{n[s]}_init" for s in states]
-    lines = [f"def bptt(T, {', '.join(args)}):"]
-    lines += [f"    _s_{n[q]} = [None] * (T + 1)" for q in stored]
-    lines += [f"    _s_{n[s]}[0] = {n[s]}_init" for s in plan.prevs]
-    lines += [f"    {n[s + '.prev']} = {n[s]}_init" for s in states]
-    lines += ["    _loss = 0.0", "    for t in range(1, T + 1):"]
-    lines += [f"        {n[d]} = _seq_{n[d]}[t - 1]" for d in data]
-    lines += [f"        {line}" for line in forward_step(plan, code)]
-    lines += [f"        _s_{n[q]}[t] = {n[q]}" for q in stored]
-    lines += [f"        {n[s + '.prev']} = {n[s]}" for s in states]
-    lines += [f"    _g_{n[p]} = 0.0" for p in params]
-    lines += [f"    _k_{n[s]} = 0.0" for s in states]
-    lines += ["    for t in range(T, 0, -1):"]
-    lines += [f"        {n[d]} = _seq_{n[d]}[t - 1]" for d in plan.back_data]
-    lines += [f"        {n[q]} = _s_{n[q]}[t]" for q in plan.back_stored]
-    lines += [f"        {n[s + '.prev']} = _s_{n[s]}[t - 1]" for s in plan.prevs]
-    lines += [f"        {line}" for line in backward_step(plan, code)]
-    outputs = [f"_g_{n[p]}" for p in params] + [f"_k_{n[s]}" for s in states]
-    lines.append(f"    return _loss, [{', '.join(outputs)}]")
-    return "\n".join(lines) + "\n"
-
-
-def forward_step(plan: BPTTPlan, code) -> list[str]:
-    """One forward step's statements (the step's data already read), ending with the loss added up."""
-    n = plan.ident
-    return [f"{n[q]} = {code(e)}" for q, e in plan.forward] + [f"_loss = _loss + {n[plan.loss]}"]
-
-
-def backward_step(plan: BPTTPlan, code) -> list[str]:
-    """One backward step's statements: the step partials, the deltas, the gradients' shares, the carries."""
-    n = plan.ident
-    lines = [f"{code(sym)} = {code(e)}" for sym, e in plan.temps]
-
-    def times(v: str | None, e) -> str:
-        factor = code(e)
-        if v is None:
-            return factor
-        return f"_d_{n[v]}*{factor}" if factor.isidentifier() else f"_d_{n[v]}*({factor})"
-
-    for s, parts in plan.deltas:
-        lines.append(f"_d_{n[s]} = {' + '.join([f'_k_{n[s]}'] + [code(e) for e in parts])}")
-    for p, parts in plan.grads:
-        if parts:
-            lines.append(f"_g_{n[p]} = _g_{n[p]} + {' + '.join(times(v, e) for v, e in parts)}")
-    for s, parts in plan.carries:
-        lines.append(f"_k_{n[s]} = {' + '.join(times(v, e) for v, e in parts) if parts else '0.0'}")
-    return lines
-
-
-def straight_source(plan: BPTTPlan, T: int, code) -> str:
-    """The plan for one T as straight-line code: ``def bptt(data..., params..., initial states...)``, no loops.
-
-    Step t's values are named ``_t{t}_<name>`` (step 0 holds the initial
-    states); the backward steps reuse the names of their partials and deltas.
-    """
-    n = plan.ident
-    states = plan.states
-    forward, backward = forward_step(plan, code), backward_step(plan, code)
-    args = [f"_seq_{n[d]}" for d in plan.data] + [n[p] for p in plan.params] + [f"_t0_{n[s]}" for s in states]
-    lines = [f"def bptt({', '.join(args)}):", "    _loss = 0.0"]
-    for t in range(1, T + 1):
-        rename = _step_names(plan, t)
-        lines += [f"    {rename(f'{n[d]} = _seq_{n[d]}[{t - 1}]')}" for d in plan.data]
-        lines += [f"    {rename(line)}" for line in forward]
-    lines += [f"    _g_{n[p]} = 0.0" for p in plan.params] + [f"    _k_{n[s]} = 0.0" for s in states]
-    for t in range(T, 0, -1):
-        rename = _step_names(plan, t)
-        lines += [f"    {rename(line)}" for line in backward]
-    outputs = [f"_g_{n[p]}" for p in plan.params] + [f"_k_{n[s]}" for s in states]
-    lines.append(f"    return _loss, [{', '.join(outputs)}]")
-    return "\n".join(lines) + "\n"
-
-
-def _step_names(plan: BPTTPlan, t: int):
-    """A renaming of one step's statements: each quantity to its step-t name, each previous state to step t - 1's."""
-    n = plan.ident
-    names = {n[q]: f"_t{t}_{n[q]}" for q, _ in plan.forward}
-    names.update({n[d]: f"_t{t}_{n[d]}" for d in plan.data})
-    names.update({n[f"{s}.prev"]: f"_t{t - 1}_{n[s]}" for s in plan.states})
-    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
-    return lambda line: pattern.sub(lambda m: names[m.group(1)], line)

@@ -20,20 +20,25 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import re
 
 import sympy as sp
+
+from .errors import StepsError
 
 __all__ = [
     "Named",
     "Now",
     "Prev",
     "Step",
+    "check_steps",
+    "initial_name",
     "now",
     "param",
     "prev",
+    "split_step",
     "step",
-    "step_key",
     "step_name",
 ]
 
@@ -96,12 +101,12 @@ class Step(_Ordered):
     @property
     def base(self) -> str:
         """The name of the quantity, ``"h"`` for ``h_3``."""
-        return self.name.rpartition("_")[0]
+        return split_step(self.name)[0]
 
     @property
     def t(self) -> int:
         """The step, ``3`` for ``h_3``."""
-        return int(self.name.rpartition("_")[2])
+        return split_step(self.name)[1]
 
     def _latex(self, printer) -> str:
         return _latex_base(self.base, printer) + "_{" + str(self.t) + "}"
@@ -133,9 +138,9 @@ class Named(_Ordered):
 
 
 def _latex_name(name: str, printer) -> str:
-    base, _, t = name.rpartition("_")
-    if base and t.isdigit():
-        return _latex_base(base, printer) + "_{" + t + "}"
+    found = split_step(name)
+    if found:
+        return _latex_base(found[0], printer) + "_{" + str(found[1]) + "}"
     return _latex_base(name, printer)
 
 
@@ -153,8 +158,27 @@ def prev(name: str) -> Prev:
 
 
 def step_name(name: str, t: int) -> str:
-    """The name of quantity ``name`` at step ``t``: ``"h_3"``."""
+    """The name of quantity ``name`` at step ``t``: ``"h_3"``.
+
+    Examples
+    --------
+    >>> step_name("h", 3), initial_name("c"), split_step("h_10"), split_step("W[1,0]_0"), split_step("w")
+    ('h_3', 'c_0', ('h', 10), ('W[1,0]', 0), None)
+    """
     return f"{name}_{t}"
+
+
+def initial_name(state: str) -> str:
+    """The name of a state's initial value: ``"h_0"``."""
+    return step_name(state, 0)
+
+
+def split_step(name: str) -> tuple[str, int] | None:
+    """``(quantity, step)`` of a time-indexed name (``("h", 3)`` for ``"h_3"``), None if it is not one."""
+    base, sep, t = name.rpartition("_")
+    if not (sep and base and t.isdigit() and t.isascii()):
+        return None
+    return base, int(t)
 
 
 def step(name: str, t: int) -> Step:
@@ -167,8 +191,8 @@ def param(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
-def step_key(symbol: sp.Symbol) -> tuple:
-    """A sort key that orders steps numerically (``h_9`` before ``h_10``)."""
-    if isinstance(symbol, Step):
-        return (symbol.base, symbol.t)
-    return (symbol.name, -1)
+def check_steps(T) -> int:
+    """Return ``T`` as an int, or raise :class:`StepsError` if it is not a whole number >= 1."""
+    if isinstance(T, bool) or not isinstance(T, numbers.Integral) or int(T) < 1:
+        raise StepsError(f"T={T!r}: the number of steps must be a whole number >= 1, e.g. T=3")
+    return int(T)

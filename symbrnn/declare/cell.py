@@ -62,7 +62,7 @@ from ..core.kinds import (
     TARGET,
     a,
 )
-from ..core.symbols import Now, Prev, Step, now, param
+from ..core.symbols import Now, Prev, Step, initial_name, now, param, split_step
 from .expressions import STEP_SUFFIX, as_expr, as_shape, as_value, normalise, owner, scalar_init, tensor_init
 from .tensor import Tensor, shape_text
 
@@ -135,6 +135,8 @@ class Cell(Displayed):
         self._graph = nx.DiGraph(name=self.name)
         self._from_graph = False  # changes the advice for an unknown symbol
         self.version = 0  # bumped by every change, so compiled kernels know when to rebuild
+        self._valid = -1  # the version validate() last passed
+        self._order: tuple[int, tuple] = (-1, ())  # the step order, and the version it is of
         #: for the scalar cell of a shaped cell's components (see symbrnn.declare.lower), the shaped cell
         self.origin: Cell | None = None
 
@@ -328,6 +330,28 @@ class Cell(Displayed):
         self.validate()
         return self._step_order()
 
+    def states(self) -> tuple[str, ...]:
+        """The states in the order one step computes them (:meth:`names` gives declaration order)."""
+        return tuple(n for n in self.order() if self._graph.nodes[n][KIND] == STATE)
+
+    def init_param(self, state: str) -> str | None:
+        """The name of the param state ``state`` starts from (its initial value), or None for a number."""
+        init = self.init(state)
+        if isinstance(init, Tensor):
+            return init.name if init.name in self._graph and self._kind(init.name) == PARAM else None
+        return init.name if init.is_Symbol else None
+
+    def init_derivative(self, state: str, wrt: str) -> int:
+        """d(state_0)/d(wrt): 1 if ``wrt`` is the initial value itself (``"h_0"``) or the param it is, else 0."""
+        return int(wrt == initial_name(state) or wrt == self.init_param(state))
+
+    def initial_of(self, name: str) -> str | None:
+        """The state whose initial value ``name`` names (``"h"`` for ``"h_0"``), or None."""
+        found = split_step(name)
+        if found and found[1] == 0 and found[0] in self._graph and self._kind(found[0]) == STATE:
+            return found[0]
+        return None
+
     # --------------------------------------------------------------- validating
     def validate(self) -> None:
         """Check the cell is complete and computable; raise a :class:`CellError` if not.
@@ -341,6 +365,8 @@ class Cell(Displayed):
         AlgebraicLoopError
             Quantities depend on each other at the same step with no delay.
         """
+        if self._valid == self.version:  # checked already, and unchanged since
+            return
         for name in self.names(STATE):
             if self._graph.nodes[name].get(EXPR) is None:
                 raise errors.MissingUpdateError(
@@ -349,6 +375,7 @@ class Cell(Displayed):
                 )
         self._require_loss()
         self._check_loops()
+        self._valid = self.version
 
     @classmethod
     def from_graph(cls, graph: nx.DiGraph, name: str | None = None) -> Cell:
@@ -498,7 +525,8 @@ class Cell(Displayed):
         )
 
     def _step_order(self) -> tuple[str, ...]:
-        g = self._instant_graph()
-        order = nx.lexicographical_topological_sort(g, key=lambda n: n)
-        return tuple(n for n in order if self._graph.nodes[n][KIND] in COMPUTED)
+        if self._order[0] != self.version:
+            order = nx.lexicographical_topological_sort(self._instant_graph(), key=lambda n: n)
+            self._order = (self.version, tuple(n for n in order if self._graph.nodes[n][KIND] in COMPUTED))
+        return self._order[1]
 

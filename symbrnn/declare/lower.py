@@ -77,7 +77,6 @@ def _lower(cell: Cell) -> Cell:
         expr = cell._graph.nodes[name][EXPR]
         for index, comp, _ in _parts(name, cell._graph.nodes[name]):
             low._set_expr(comp, _pick(expr, index))
-    low.version = cell.version
     return low
 
 

@@ -37,13 +37,13 @@ import sympy as sp
 
 from ..core import errors, progress
 from ..core.display import Displayed
-from ..core.symbols import Named, Now, Prev, Step, step
+from ..core.symbols import Named, Now, Prev, Step, check_steps, step
 from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell, a
 from ..declare.lower import lowered
 from ..declare.tensor import Tensor, component_name, shape_text
 from .partials import CellPartials
 from .terms import Term, TermIndex
-from .unroll import Unrolled, check_steps, step_substitution
+from .unroll import Unrolled, step_substitution
 
 __all__ = ["MODES", "TotalDerivative", "compute_numbers_with", "derive"]
 

@@ -16,28 +16,20 @@ U*h_1 + b + w*x_2
 
 from __future__ import annotations
 
-import numbers
 from functools import cached_property
 
 import networkx as nx
 import sympy as sp
 
 from ..core import errors
-from ..core.symbols import Step, now, param, prev, step
+from ..core.symbols import Step, check_steps, now, param, prev, step
 from ..declare.cell import EXPR, INPUT, KIND, PARAM, PER_STEP, STATE, SYMBOL, TARGET, Cell
 from ..declare.lower import lowered
 
-__all__ = ["INITIAL", "TOTAL_LOSS", "Unrolled", "check_steps", "step_substitution", "unroll"]
+__all__ = ["INITIAL", "TOTAL_LOSS", "Unrolled", "step_substitution", "unroll"]
 
 INITIAL, TOTAL_LOSS = "initial", "total_loss"
 STEP = "t"
-
-
-def check_steps(T) -> int:
-    """Return ``T`` as an int, or raise :class:`StepsError` if it is not a whole number >= 1."""
-    if isinstance(T, bool) or not isinstance(T, numbers.Integral) or int(T) < 1:
-        raise errors.StepsError(f"T={T!r}: the number of steps must be a whole number >= 1, e.g. T=3")
-    return int(T)
 
 
 def step_substitution(cell: Cell, t: int) -> dict:

@@ -28,11 +28,10 @@ from __future__ import annotations
 import sympy as sp
 
 from ..codegen.kernels import kernels_for
-from ..core.symbols import Now, Prev
+from ..core.symbols import Now, Prev, check_steps
 from ..declare.cell import INPUT, TARGET, Cell
 from ..declare.lower import lowered, regroup
 from ..declare.values import resolve_values
-from ..derive.unroll import check_steps
 
 __all__ = ["backward_table"]
 

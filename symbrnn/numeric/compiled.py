@@ -10,15 +10,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
 
 from ..codegen.kernels import kernels_for
-from ..core import errors
-from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
+from ..declare.cell import PARAM, STATE, Cell
 from ..declare.lower import lowered, regroup
-from ..declare.values import resolve_values
-from ..derive.unroll import check_steps
+from ..declare.values import resolve_values, steps_of
 from .gradients import loss_and_gradients
 from .programs import program_for
 from .recursion import templates
@@ -86,7 +83,7 @@ class CompiledCell:
         T defaults to the length of the per-step data. A shaped quantity's
         entries are numpy arrays of its shape.
         """
-        trace = self._kernels.forward(resolve_values(self._low, _steps_of(self.cell, values, T), values))
+        trace = self._kernels.forward(resolve_values(self._low, steps_of(self.cell, values, T), values))
         return regroup(self.cell, trace)
 
     def loss(self, values, *, T: int | None = None) -> float:
@@ -104,7 +101,7 @@ class CompiledCell:
     def loss_and_gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse",
                            strategy: str = "auto", backend: str = "python"):
         """The total loss and the gradients in one pass (see :func:`~symbrnn.numeric.gradients.loss_and_gradients`)."""
-        return loss_and_gradients(self.cell, _steps_of(self.cell, values, T), values, wrt=wrt, mode=mode,
+        return loss_and_gradients(self.cell, steps_of(self.cell, values, T), values, wrt=wrt, mode=mode,
                                   strategy=strategy, backend=backend)
 
     def batch(self, values, *, T: int | None = None, wrt=None, backend: str = "numpy"):
@@ -136,22 +133,6 @@ class CompiledCell:
     def kernel_source(self) -> str:
         """The generated Python source of the step kernels: the forward kernel, then the term kernel."""
         return self._kernels.forward_source + "\n" + self._kernels.terms_source
-
-
-def _steps_of(cell: Cell, values, T: int | None) -> int:
-    """T as given, or the length of the per-step data in ``values``."""
-    if T is not None:
-        return check_steps(T)
-    if not isinstance(values, Mapping):
-        raise errors.ValuesError(f"values must be a mapping of names to numbers, got {type(values).__name__}")
-    by_name = {str(getattr(k, "name", k)): v for k, v in values.items()}
-    for n in cell.names(INPUT) + cell.names(TARGET):
-        seq = by_name.get(n)
-        if hasattr(seq, "__len__") and not isinstance(seq, (str, bytes)):
-            return len(seq)
-    raise errors.MissingValueError(
-        f"cannot tell T: values has no per-step data for cell {cell.name!r}; give T=... or the inputs as sequences"
-    )
 
 
 def compile_cell(cell: Cell) -> CompiledCell:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 
 from ..core import errors
+from ..core.symbols import check_steps
 from ..declare.cell import STATE, Cell
-from ..derive.unroll import check_steps
+from ..declare.values import resolve_values
 from .programs import program_for
 from .recursion import reference
 
@@ -46,7 +47,7 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         ``"bptt"`` runs the generated program of :mod:`symbrnn.numeric.programs`, one
         scalar statement per component (reverse mode only; the fastest for
         small cells); ``"arrays"`` runs the same BPTT written with array
-        operations (:mod:`symbrnn.codegen.arrays.plan`: a matrix product per step, for
+        operations (:mod:`symbrnn.codegen.arrays`: a matrix product per step, for
         hidden sizes in the tens and hundreds; numpy); ``"terms"`` runs the
         derivation's recursion on the step kernels' template values (the
         reference the tests pin the programs to). ``"straight"`` runs the
@@ -85,8 +86,9 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
             raise errors.SymbrnnError("strategy='straight' runs on the python backend; use backend='python'")
         straight = strategy == "straight" or (
             strategy == "auto" and backend == "python" and not arrays and program.prefers_straight(T))
-        return program.run(T, values, wrt=wrt, backend=backend, arrays=arrays, straight=straight)
-    return reference(cell, T, values, wrt=wrt, mode=mode)
+        vals = resolve_values(cell, T, values)  # checked once, here; everything below reads these
+        return program.run(vals, wrt=wrt, backend=backend, arrays=arrays, straight=straight)
+    return reference(cell, T, resolve_values(cell, T, values), wrt=wrt, mode=mode)
 
 
 def _use_arrays(cell: Cell, program, strategy: str, backend: str) -> bool:

@@ -30,12 +30,11 @@ import sympy as sp
 
 from ..codegen.kernels import kernels_for
 from ..core import errors
-from ..core.symbols import now, param, prev
+from ..core.symbols import check_steps, now, param, prev
 from ..declare.cell import LOSS, PARAM, STATE, Cell
 from ..declare.lower import components, lowered
 from ..declare.values import resolve_values
 from ..derive.partials import CellPartials
-from ..derive.unroll import check_steps
 
 __all__ = ["jacobian", "jacobian_values"]
 

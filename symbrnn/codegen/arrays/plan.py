@@ -44,13 +44,12 @@ import re
 
 import numpy as np
 import sympy as sp
-from sympy.printing.numpy import NumPyPrinter
 
 from ...core.symbols import Prev, now, param, prev
 from ...declare.cell import INPUT, LOSS, PARAM, STATE, TARGET, Cell
 from ...declare.functions import relu, sigmoid
 from ...declare.tensor import Tensor, split_component
-from ..kernels import identifiers
+from ..printing import CodePrinter, identifiers
 
 __all__ = ["ArrayPlan", "Unsupported"]
 
@@ -66,11 +65,6 @@ _ADJOINTS = {
 }
 _CALLS = {sp.tanh: "tanh", sigmoid: "sigmoid", sp.exp: "exp", sp.log: "log", sp.sqrt: "sqrt", relu: "relu"}
 _BINARY = {"+", "-", "*", "/"}
-
-
-class _Printer(NumPyPrinter):
-    def __init__(self):
-        super().__init__({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
 
 
 def _unbroadcast_code(code: str, have: tuple, want: tuple) -> str:
@@ -123,7 +117,7 @@ class ArrayPlan:
         self.data = cell.names(INPUT) + cell.names(TARGET)
         self.params = cell.names(PARAM)
         self.loss = next(n for n in cell.names(LOSS))
-        self._pr = _Printer()
+        self._pr = CodePrinter()
         self._records: list[_Record] = []
         self._vars: dict[int, str] = {}
         self._keep: list = []  # the traced tensors stay alive, so their ids stay unique

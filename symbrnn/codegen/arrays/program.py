@@ -8,7 +8,6 @@ program can reach.
 
 from __future__ import annotations
 
-import ast
 import functools
 
 import numpy as np
@@ -16,6 +15,7 @@ import numpy as np
 from ...declare.cell import Cell
 from ...declare.functions import NUMPY_FUNCTIONS
 from ...declare.tensor import Tensor
+from ..printing import free_names
 from .plan import ArrayPlan, Unsupported
 
 __all__ = ["ArrayProgram", "namespace"]
@@ -51,7 +51,7 @@ class ArrayProgram:
         self.plan = plan = ArrayPlan(cell)
         self.source = plan.source
         space = namespace()
-        unknown = _free_names(self.source) - set(space) - set(space["__builtins__"])
+        unknown = free_names(self.source) - set(space) - set(space["__builtins__"])
         if unknown:  # e.g. a sympy function the printer writes with a name the program cannot call
             raise Unsupported(f"the name(s) {', '.join(sorted(unknown))} in the program")
         exec(compile(self.source, f"<symbrnn array bptt of {cell.name!r}>", "exec"), space)  # our generated code
@@ -96,14 +96,6 @@ class ArrayProgram:
             if p is not None:  # a param broadcast to the state (a scalar to every component) gets the sum
                 grads[p] = grads[p] + _unbroadcast(grads[f"{s}_0"], self.cell.shape(p))
         return float(loss), grads
-
-
-def _free_names(source: str) -> set:
-    """The names the program reads but never binds (what its namespace must provide)."""
-    tree = ast.parse(source)
-    bound = {a.arg for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) for a in f.args.args}
-    bound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
 
 
 def _unbroadcast(g, shape):
