@@ -28,7 +28,7 @@ from .codegen.kernels import identifiers
 from .core import progress
 from .core.symbols import now, param, prev
 from .declare.cell import INPUT, PARAM, STATE, TARGET, Cell
-from .declare.functions import MPMATH_FUNCTIONS
+from .declare.forms import MPMATH_FUNCTIONS
 from .declare.lower import expand_wrt, lowered
 from .declare.values import resolve_values
 from .derive.total import derive

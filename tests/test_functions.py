@@ -4,7 +4,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from symbrnn.declare.functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
+from symbrnn.declare.forms import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
 
 
 @pytest.mark.parametrize("x", [-745.0, -700.0, -100.0, -40.0, -30.0, -1e-8, 0.0, 1e-8, 0.5, 30.0, 40.0, 700.0, 800.0])

@@ -22,6 +22,7 @@ import functools
 import numpy as np
 
 from ..core import errors
+from ..declare.forms import numeric_forms
 from .arrays.plan import ArrayPlan
 from .arrays.program import ArrayProgram, _unbroadcast
 
@@ -69,14 +70,11 @@ def _tuple(names) -> str:
 def _namespace(jax) -> dict:
     jnp = jax.numpy
     space = {k: getattr(jnp, k) for k in dir(jnp) if not k.startswith("_")}
-
-    def softmax_k(k, *z):
-        return jax.nn.softmax(jnp.stack(z))[int(k)]
-
+    forms = numeric_forms("jax", jax)
+    space.update(forms)
     space.update(
-        scan=jax.lax.scan, sigmoid=jax.nn.sigmoid, relu=lambda x: jnp.maximum(x, 0.0), Softmax=softmax_k,
-        logsumexp=lambda *z: jax.scipy.special.logsumexp(jnp.stack(z)), reduce=functools.reduce,
-        _softmax=jax.nn.softmax, _scatter=lambda g, key, shape: jnp.zeros(shape).at[key].set(g),
+        scan=jax.lax.scan, reduce=functools.reduce, _softmax=forms["softmax"],
+        _scatter=lambda g, key, shape: jnp.zeros(shape).at[key].set(g),
         _spread=lambda g, axis, shape: jnp.broadcast_to(jnp.expand_dims(g, axis), shape),
         _unbroadcast=_unbroadcast,
     )

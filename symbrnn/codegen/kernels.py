@@ -29,7 +29,7 @@ import sympy as sp
 from ..core import errors
 from ..core.symbols import now, param, prev
 from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
-from ..declare.functions import NUMPY_FUNCTIONS
+from ..declare.forms import NUMPY_FUNCTIONS
 from ..declare.lower import lowered
 from ..declare.values import Values
 from ..derive.partials import CellPartials

@@ -25,7 +25,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from ..core.symbols import now, param, prev
 from ..declare.cell import PARAM, STATE, Cell
-from ..declare.functions import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
+from ..declare.forms import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
 
 __all__ = ["CodePrinter", "free_names", "identifiers"]
 

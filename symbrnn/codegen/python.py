@@ -28,7 +28,7 @@ import re
 import numpy as np
 
 from ..core import errors
-from ..declare.functions import NUMPY_FUNCTIONS
+from ..declare.forms import numeric_forms
 from .plan import BPTTPlan
 from .printing import CodePrinter, free_names
 
@@ -36,36 +36,15 @@ __all__ = ["CodePrinter", "backward_step", "compile_program", "forward_step", "n
            "straight_source"]
 
 
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _softmax(k, *z):
-    m = max(z)
-    e = [math.exp(v - m) for v in z]
-    return e[int(k)] / math.fsum(e)
-
-
-def _logsumexp(*z):
-    m = max(z)
-    return m + math.log(math.fsum(math.exp(v - m) for v in z))
-
-
 def namespace(backend: str) -> dict:
     """What a generated program may call on ``backend`` (``"python"`` or ``"numpy"``)."""
     space = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
-    space.update(NUMPY_FUNCTIONS)
+    space.update(numeric_forms("numpy"))
     if backend == "python":  # plain floats: math is several times faster than numpy on scalars
-        space.update(
-            tanh=math.tanh, exp=math.exp, log=math.log, sqrt=math.sqrt, sin=math.sin, cos=math.cos,
-            cosh=math.cosh, sinh=math.sinh, sigmoid=_sigmoid, relu=lambda x: x if x > 0 else 0.0,
-            Softmax=_softmax, logsumexp=_logsumexp,
-        )
+        space.update(numeric_forms("python"))
+    else:
+        space["erf"] = np.vectorize(math.erf, otypes=[float])
     space["reduce"] = functools.reduce  # sympy's printer writes Max and Min as reduce(maximum, ...)
-    space["erf"] = math.erf if backend == "python" else np.vectorize(math.erf, otypes=[float])
     space["__builtins__"] = {"range": range, "len": len}
     return space
 

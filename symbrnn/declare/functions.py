@@ -5,7 +5,7 @@ as σ(x)(1 − σ(x)), written in terms of its own output, everywhere sympy
 differentiates it; a softmax component as ŷ_k(δ_kj − ŷ_j). On a scalar every
 activation is a sympy Function application; on a :class:`~symbrnn.declare.tensor.Tensor`
 it applies to each component (``softmax`` and ``logsumexp`` take the whole
-vector). The numeric forms are named explicitly for lambdify, never guessed.
+vector). Their numeric forms, for every backend, are in :mod:`symbrnn.declare.forms`.
 
 Examples
 --------
@@ -34,10 +34,6 @@ True
 
 from __future__ import annotations
 
-import functools
-
-import mpmath
-import numpy as np
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
@@ -45,8 +41,6 @@ from ..core import errors
 from .tensor import Tensor
 
 __all__ = [
-    "MPMATH_FUNCTIONS",
-    "NUMPY_FUNCTIONS",
     "Softmax",
     "exp",
     "log",
@@ -257,50 +251,3 @@ class logsumexp(sp.Function):
 
     def _eval_evalf(self, prec):
         return self.rewrite(sp.exp)._eval_evalf(prec)
-
-
-def _np_sigmoid(x):
-    # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0: no overflow, and full relative
-    # precision for very negative x (0.5*(1+tanh(x/2)) cancels there and reaches 0 at x = -40)
-    e = np.exp(-np.abs(x))
-    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))[()]
-
-
-def _np_softmax(k, *z):
-    m = functools.reduce(np.maximum, z)
-    e = [np.exp(v - m) for v in z]
-    return e[int(k)] / sum(e)
-
-
-def _np_logsumexp(*z):
-    m = functools.reduce(np.maximum, z)
-    return m + np.log(sum(np.exp(v - m) for v in z))
-
-
-def _mp_sigmoid(x):
-    return 1 / (1 + mpmath.exp(-x))
-
-
-def _mp_softmax(k, *z):
-    e = [mpmath.exp(v) for v in z]
-    return e[int(k)] / mpmath.fsum(e)
-
-
-def _mp_logsumexp(*z):
-    return mpmath.log(mpmath.fsum(mpmath.exp(v) for v in z))
-
-
-#: numeric forms of symbrnn's own functions for the numpy backend
-NUMPY_FUNCTIONS = {
-    "sigmoid": _np_sigmoid,
-    "relu": lambda x: np.maximum(x, 0.0),
-    "Softmax": _np_softmax,
-    "logsumexp": _np_logsumexp,
-}
-#: numeric forms of symbrnn's own functions for mpmath (high-precision checks)
-MPMATH_FUNCTIONS = {
-    "sigmoid": _mp_sigmoid,
-    "relu": lambda x: max(x, 0),
-    "Softmax": _mp_softmax,
-    "logsumexp": _mp_logsumexp,
-}

@@ -78,8 +78,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ..codegen.arrays.plan import Unsupported
 from ..codegen.arrays.program import ArrayProgram
+from ..codegen.arrays.rules import Unsupported
 from ..codegen.c.program import CProgram
 from ..codegen.c.source import c_source
 from ..codegen.jax import JaxProgram

@@ -1,17 +1,18 @@
 """The BPTT program written with array operations: a matrix product per step, not a scalar per component.
 
 A cell declared with vectors and matrices keeps, beside its components, how
-each Tensor was made (:attr:`symbrnn.declare.tensor.Tensor.op`: ``W @ x``, ``+``,
-``tanh``, a slice, ...). :class:`ArrayPlan` writes one step of the cell as
-numpy statements over whole arrays, then the backward step by a rule per
-operation (the adjoint of ``W @ x`` is ``outer(g, x)`` for W and ``W.T @ g``
-for x; of ``tanh(a)``, ``g * (1 - out**2)``; of a slice, the slice of a zero
-array; ...). Scalar quantities (the loss, usually) are differentiated with
+each Tensor was made (:attr:`symbrnn.declare.tensor.Tensor.op`: ``W @ x``,
+``+``, ``tanh``, a slice, ...). :class:`ArrayPlan` writes one step of the
+cell as numpy statements over whole arrays, then the backward step by a rule
+per operation from the table of :mod:`.rules` (the adjoint of ``W @ x`` is
+``outer(g, x)`` for W and ``W.T @ g`` for x; of ``tanh(a)``,
+``g * (1 - out**2)`` from sympy's derivative; of a slice, g scattered into
+zeros; ...). Scalar quantities (the loss, usually) are differentiated with
 sympy and written back as array expressions where every component has the
-same form (``h - y`` for ``Σ (h_k - y_k)²/2``), else component by component.
-The work is linear in the cell's operations and independent of T, so hidden
-sizes in the hundreds are practical. The tests pin its numbers to the
-componentwise engine.
+same form (``h - y`` for ``Σ (h_k - y_k)²/2``, see :mod:`.scalars`), else
+component by component. The work is linear in the cell's operations and
+independent of T, so hidden sizes in the hundreds are practical. The tests
+pin its numbers to the componentwise engine.
 
 Examples
 --------
@@ -45,25 +46,16 @@ import re
 import numpy as np
 import sympy as sp
 
-from ...core.symbols import Prev, now, param, prev
+from ...core.symbols import now, param, prev
 from ...declare.cell import INPUT, LOSS, PARAM, STATE, TARGET, Cell
-from ...declare.functions import relu, sigmoid
-from ...declare.tensor import Tensor, split_component
+from ...declare.tensor import Tensor
 from ..printing import CodePrinter, identifiers
+from .rules import ADJOINTS, Site, Unsupported, is_elementwise
+from .scalars import ScalarCode
 
 __all__ = ["ArrayPlan", "Unsupported"]
 
 
-class Unsupported(Exception):
-    """The cell cannot be written with array operations; the message says which part."""
-
-
-#: the adjoint of out = f(a), given the adjoint g of out
-_ADJOINTS = {
-    sp.tanh: "{g} * (1 - {v}**2)", sigmoid: "{g} * {v} * (1 - {v})", sp.exp: "{g} * {v}", sp.log: "{g} / {a}",
-    sp.sqrt: "{g} * 0.5 / {v}", relu: "{g} * ({a} > 0)",
-}
-_CALLS = {sp.tanh: "tanh", sigmoid: "sigmoid", sp.exp: "exp", sp.log: "log", sp.sqrt: "sqrt", relu: "relu"}
 _BINARY = {"+", "-", "*", "/"}
 
 
@@ -124,6 +116,7 @@ class ArrayPlan:
         self._shape: dict[str, tuple] = {}
         self._needs: dict[str, bool] = {}
         self._count = 0
+        self.scalars = ScalarCode(cell, self.ident, self._shape, self._needs)
         for n in self.data:
             self._leaf_var(self.ident[n], cell.shape(n), False)
         for p in self.params:
@@ -143,7 +136,7 @@ class ArrayPlan:
         return f"_v{self._count - 1}"
 
     def _add(self, var, kind, operands, extra, shape) -> str:
-        needs = any(self._needs.get(o[1], False) if o[0] == "t" else self._scalar_needs(o[1]) for o in operands)
+        needs = any(self._needs.get(o[1], False) if o[0] == "t" else self.scalars.needs(o[1]) for o in operands)
         self._shape[var], self._needs[var] = tuple(shape), needs
         self._records.append(_Record(var, kind, operands, extra, tuple(shape)))
         return var
@@ -178,7 +171,7 @@ class ArrayPlan:
         if kind in _BINARY or kind in ("@", "**"):
             return [self._operand(op[1]), self._operand(op[2])], None
         if kind == "map":
-            if op[1] not in _CALLS:
+            if not is_elementwise(op[1]):
                 raise Unsupported(f"the elementwise function {getattr(op[1], '__name__', op[1])!r}")
             return [self._operand(op[2])], op[1]
         if kind in ("neg", "T", "softmax"):
@@ -212,66 +205,6 @@ class ArrayPlan:
         if var not in self._shape:
             raise Unsupported(f"{name!r} read before it is computed")  # pragma: no cover - the step order prevents it
         return var
-
-    # ------------------------------------------------------------------ scalars
-    def _where(self, u: sp.Symbol) -> tuple[str, tuple | None]:
-        """The variable a symbol of a scalar expression reads, and the component index (None: all of it)."""
-        base, index = split_component(u.name) or (u.name, None)
-        if base not in self.cell.names():
-            raise Unsupported(f"the symbol {u} in a scalar expression")
-        var = self.ident[f"{base}.prev"] if isinstance(u, Prev) else self.ident[base]
-        return var, index
-
-    def _scalar_needs(self, e) -> bool:
-        return any(self._needs.get(self._where(u)[0], False) for u in e.free_symbols)
-
-    def _code(self, e) -> str:
-        """A scalar expression as numpy code: components are array elements (``h[0]``, ``W[1, 0]``)."""
-        names = {}
-        for u in e.free_symbols:
-            var, index = self._where(u)
-            names[u] = sp.Symbol(var if index is None else f"{var}[{', '.join(map(str, index))}]")
-        return self._pr.doprint(e.xreplace(names))
-
-    def _sum_code(self, e) -> str:
-        """A scalar expression, with every sum over all the components of arrays written as ``sum(array expr)``."""
-        terms = sp.Add.make_args(e)
-        groups: dict = {}
-        rest = []
-        for term in terms:
-            found = self._template(term)
-            if found is None:
-                rest.append(term)
-            else:
-                groups.setdefault(found[0], []).append((found[1], term))
-        parts = []
-        for (tmpl, shape), members in groups.items():
-            if sorted(k for k, _ in members) == list(range(int(np.prod(shape)))):
-                parts.append(f"sum({self._pr.doprint(tmpl)})")
-            else:
-                rest.extend(term for _, term in members)
-        if rest or not parts:
-            parts.insert(0, self._code(sp.Add(*rest)))
-        return " + ".join(parts)
-
-    def _template(self, e):
-        """(template, size), flat index: ``e`` with every component at one flat index k replaced by its array."""
-        comps = [u for u in e.free_symbols if split_component(u.name)]
-        if not comps:
-            return None
-        shapes, index = set(), set()
-        for u in comps:
-            base, idx = split_component(u.name)
-            shapes.add(self.cell.shape(base))
-            index.add(idx)
-        if len(shapes) != 1 or len(index) != 1:
-            return None
-        shape, idx = shapes.pop(), index.pop()
-        swap = {u: sp.Symbol(self._where(u)[0]) for u in comps}
-        for u in e.free_symbols - set(comps):
-            var, _ = self._where(u)
-            swap[u] = sp.Symbol(var)
-        return (e.xreplace(swap), shape), int(np.ravel_multi_index(idx, shape))
 
     # ------------------------------------------------------------------ backward
     def _backward(self) -> tuple[list[str], set]:
@@ -313,98 +246,24 @@ class ArrayPlan:
     def _adjoint(self, rec: _Record, g: str, acc) -> None:
         v, kind, ops, shape = rec.var, rec.kind, rec.operands, rec.shape
         if kind == "scalar":
-            self._scalar_adjoint(ops[0][1], g, acc)
+            self.scalars.adjoint(ops[0][1], g, acc)
             return
         if kind == "alias":
             acc(ops[0][1], g)
             return
         if kind == "const":
             return
-        code = [o[1] if o[0] == "t" else f"({self._code(o[1])})" for o in ops]
+        code = [o[1] if o[0] == "t" else f"({self.scalars.code(o[1])})" for o in ops]
         shapes = [self._shape[o[1]] if o[0] == "t" else () for o in ops]
-
-        def give(i: int, expr: str) -> None:  # the adjoint expr (of shape `shape`) flows to operand i
+        power = ops[1][1] if kind == "**" and ops[1][0] == "s" else None
+        site = Site(g, v, code, shapes, shape, rec.extra, power)
+        for i, share, exact in ADJOINTS[kind](site):  # the rule table: one row per operation
             op = ops[i]
-            reduced = _unbroadcast_code(expr, shape, shapes[i])
+            reduced = share if exact else _unbroadcast_code(share, shape, shapes[i])
             if op[0] == "t":
                 acc(op[1], reduced)
             else:
-                self._scalar_adjoint(op[1], f"({reduced})", acc)
-
-        a = code[0]
-        if kind == "+":
-            give(0, g)
-            give(1, g)
-        elif kind == "-":
-            give(0, g)
-            give(1, f"-{g}")
-        elif kind == "*":
-            give(0, f"{g} * {code[1]}")
-            give(1, f"{g} * {a}")
-        elif kind == "/":
-            give(0, f"{g} / {code[1]}")
-            give(1, f"-{g} * {v} / {code[1]}")
-        elif kind == "**":
-            k = ops[1][1]
-            if ops[1][0] != "s" or not k.is_Number:
-                raise Unsupported("a power whose exponent is not a number")
-            give(0, f"{g} * ({self._pr.doprint(k)}) * {a}**({self._pr.doprint(k - 1)})")
-        elif kind == "neg":
-            give(0, f"-{g}")
-        elif kind == "@":
-            self._matmul_adjoint(g, code, shapes, acc)
-        elif kind == "T":
-            give(0, f"{g}.T")
-        elif kind == "getitem":
-            acc(ops[0][1], f"_scatter({g}, {rec.extra!r}, {shapes[0]!r})")
-        elif kind == "sum":
-            acc(ops[0][1], f"_spread({g}, {rec.extra!r}, {shapes[0]!r})")
-        elif kind == "map":
-            give(0, _ADJOINTS[rec.extra].format(g=g, v=v, a=a))
-        elif kind == "softmax":
-            give(0, f"{v} * ({g} - sum({g} * {v}))")
-
-    def _matmul_adjoint(self, g: str, code: list, shapes: list, acc) -> None:
-        (a, b), (sa, sb) = code, shapes
-        if len(sa) == 2 and len(sb) == 1:
-            acc(a, f"outer({g}, {b})")
-            acc(b, f"{a}.T @ {g}")
-        elif len(sa) == 1 and len(sb) == 2:
-            acc(a, f"{b} @ {g}")
-            acc(b, f"outer({a}, {g})")
-        elif len(sa) == 2 and len(sb) == 2:
-            acc(a, f"{g} @ {b}.T")
-            acc(b, f"{a}.T @ {g}")
-        else:  # two vectors: a scalar
-            acc(a, f"{g} * {b}")
-            acc(b, f"{g} * {a}")
-
-    def _scalar_adjoint(self, e, g: str, acc) -> None:
-        """The adjoint g of scalar expression e, given to every symbol it reads (arrays as a whole where possible)."""
-        groups: dict[str, list] = {}
-        for u in sorted(e.free_symbols, key=sp.default_sort_key):
-            var, index = self._where(u)
-            if not self._needs.get(var, False):
-                continue
-            if index is None:
-                acc(var, _times(g, f"({self._code(_diff(e, u))})"))
-            else:
-                groups.setdefault(var, []).append((index, u))
-        for var, members in groups.items():
-            acc(var, _times(g, self._component_vector(e, var, members)))
-
-    def _component_vector(self, e, var: str, members: list) -> str:
-        """∂e/∂var as an array: one array expression if every component has the same form, else element by element."""
-        shape = self._shape[var]
-        parts = {int(np.ravel_multi_index(idx, shape)): _diff(e, u) for idx, u in members}
-        size = int(np.prod(shape))
-        if len(parts) == size:
-            found = [self._template(d) if d != 0 else None for d in parts.values()]
-            if all(f is not None for f in found) and len({f[0] for f in found}) == 1 and \
-                    sorted(f[1] for f in found) == list(range(size)) and found[0][0][1] == shape:
-                return f"({self._pr.doprint(found[0][0][0])})"
-        entries = [self._code(parts[k]) if k in parts else "0.0" for k in range(size)]
-        return f"array([{', '.join(entries)}]).reshape({shape!r})"
+                self.scalars.adjoint(op[1], f"({reduced})", acc)
 
     # ------------------------------------------------------------------ the program
     def _write(self) -> str:
@@ -448,11 +307,11 @@ class ArrayPlan:
         return var in {self.ident[p] for p in self.params}
 
     def _statement(self, r: _Record) -> str:
-        ops = [o[1] if o[0] == "t" else f"({self._code(o[1])})" for o in r.operands]
+        ops = [o[1] if o[0] == "t" else f"({self.scalars.code(o[1])})" for o in r.operands]
         if r.kind == "const":
             return ""
         if r.kind == "scalar":
-            return f"{r.var} = {self._sum_code(r.operands[0][1])}"
+            return f"{r.var} = {self.scalars.sum_code(r.operands[0][1])}"
         if r.kind == "alias":
             return f"{r.var} = {ops[0]}"
         if r.kind in _BINARY or r.kind in ("@", "**"):
@@ -466,18 +325,8 @@ class ArrayPlan:
         if r.kind == "sum":
             return f"{r.var} = {ops[0]}.sum(axis={r.extra!r})"
         if r.kind == "map":
-            return f"{r.var} = {_CALLS[r.extra]}({ops[0]})"
+            return f"{r.var} = {self._pr.doprint(r.extra(sp.Symbol(ops[0])))}"
         return f"{r.var} = _softmax({ops[0]})"  # softmax
-
-
-def _diff(e, u):
-    if e.is_Add:  # the terms without u differentiate to 0
-        e = sp.Add(*[a for a in e.args if u in a.free_symbols])
-    return e.diff(u)
-
-
-def _times(g: str, code: str) -> str:
-    return code if g == "1.0" else f"{g} * {code}"
 
 
 def _names(line: str) -> set:

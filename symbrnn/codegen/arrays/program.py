@@ -1,8 +1,8 @@
 """The array-level BPTT program compiled for numpy: the text of :class:`~symbrnn.codegen.arrays.plan.ArrayPlan`, run.
 
 The generated program calls a few helpers besides numpy (summing an adjoint
-back to a broadcast operand's shape, scattering a slice's adjoint, a stable
-sigmoid and softmax); they are here, and :func:`namespace` is all the
+back to a broadcast operand's shape, scattering a slice's adjoint; the
+activations come from :mod:`symbrnn.declare.forms`); they are here, and :func:`namespace` is all the
 program can reach.
 """
 
@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from ...declare.cell import Cell
-from ...declare.functions import NUMPY_FUNCTIONS
+from ...declare.forms import numeric_forms
 from ...declare.tensor import Tensor
 from ..printing import free_names
 from .plan import ArrayPlan, Unsupported
@@ -118,23 +118,14 @@ def _spread(g, axis, shape):
     return np.broadcast_to(np.expand_dims(g, axis), shape)
 
 
-def _sigmoid(x):
-    # 1/(1+e^-x): full relative precision everywhere; the exponent is capped so that it never
-    # overflows (below x = -709, where σ(x) < 1e-308, it returns 1.2e-308)
-    return 1.0 / (1.0 + np.exp(np.minimum(-x, 709.0)))
-
-
-def _np_softmax_vector(z):
-    e = np.exp(z - np.max(z))
-    return e / e.sum()
-
-
 def namespace() -> dict:
     """What the generated array program may call."""
     space = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
-    space.update(NUMPY_FUNCTIONS)
-    space.update(_unbroadcast=_unbroadcast, _scatter=_scatter, _spread=_spread, _softmax=_np_softmax_vector,
-                 sigmoid=_sigmoid, reduce=functools.reduce)
+    forms = numeric_forms("numpy")
+    space.update(forms)
+    space.update(_unbroadcast=_unbroadcast, _scatter=_scatter, _spread=_spread, _softmax=forms.pop("softmax"),
+                 reduce=functools.reduce)
+    del space["softmax"]
     space["__builtins__"] = {"range": range, "len": len, "slice": slice}
     return space
 
