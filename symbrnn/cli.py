@@ -21,6 +21,7 @@ import numpy as np
 
 from .cells import BUILTIN
 from .core import errors
+from .core.symbols import step_name
 from .declare.spec import load_cell, load_values
 from .declare.values import resolve_values
 from .derive.total import MODES, derive
@@ -171,7 +172,7 @@ def cmd_eval(args, out) -> int:
         loss, parts = loss_and_gradients(cell, T, values, wrt=wrts, mode=args.mode)
         grads.update(parts)
     trace = compile_cell(cell).forward(values, T=T)
-    forward = {f"{n}_{t}": column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
+    forward = {step_name(n, t): column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
     if args.format != "text" and not args.json:
         if cell.shaped or len(evaluations) != 1:
             raise errors.SpecError(f"--format {args.format} shows one derivation of a scalar cell: give one --wrt")
@@ -262,27 +263,21 @@ def _size_options(c) -> None:
         group.add_argument("--" + name.replace("_", "-"), type=_positive, metavar="N", dest=name)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=PROG,
-        description="Symbolic BPTT: derive the gradients of a recurrent cell term by term, with numbers.",
-        epilog="example: symbrnn derive elman --steps 3 --wrt U",
-    )
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    cell_help = "a built-in cell (see 'symbrnn cells') or the path of a cell file (.toml)"
+CELL_HELP = "a built-in cell (see 'symbrnn cells') or the path of a cell file (.toml)"
 
-    c = sub.add_parser("cells", help="list the built-in cells", epilog="example: symbrnn cells")
-    c.set_defaults(run=cmd_cells)
 
-    c = sub.add_parser("show", help="a cell's equations and graph", epilog="example: symbrnn show elman")
-    c.add_argument("cell", metavar="CELL", help=cell_help)
-    _size_options(c)
-    c.set_defaults(run=cmd_show)
+def _with_cell(sub, name: str, help: str, example: str, run):
+    c = sub.add_parser(name, help=help, epilog=f"example: {example}")
+    if name != "cells":
+        c.add_argument("cell", metavar="CELL", help=CELL_HELP)
+        _size_options(c)
+    c.set_defaults(run=run)
+    return c
 
-    c = sub.add_parser("derive", help="the derivation of dL/dθ, every term labelled",
-                       epilog="example: symbrnn derive elman --steps 3 --wrt U --mode reverse")
-    c.add_argument("cell", metavar="CELL", help=cell_help)
-    _size_options(c)
+
+def _add_derive(sub) -> None:
+    c = _with_cell(sub, "derive", "the derivation of dL/dθ, every term labelled",
+                   "symbrnn derive elman --steps 3 --wrt U --mode reverse", cmd_derive)
     c.add_argument("--steps", "-T", type=_positive, required=True, metavar="T", help="number of steps")
     c.add_argument("--wrt", required=True, metavar="PARAM", help="a param, or an initial state such as h_0")
     c.add_argument("--mode", choices=MODES, default="forward", help="forward: explicit + implicit; reverse: deltas")
@@ -292,43 +287,53 @@ def parser() -> argparse.ArgumentParser:
                    " terms: the term list")
     c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich",
                    help="rich: the terminal (default); markdown and latex write the whole derivation")
-    c.set_defaults(run=cmd_derive)
 
-    c = sub.add_parser("solve", help="a worked solution: forward pass, every term, gradients, the update",
-                       epilog="example: symbrnn solve elman --values values.toml --format markdown -o solution.md")
-    c.add_argument("cell", metavar="CELL", help=cell_help)
-    _size_options(c)
+
+def _values_options(c, mode: str) -> None:
     c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
     c.add_argument("--steps", "-T", type=_positive, metavar="T",
                    help="number of steps (default: the length of the sequences in the values file)")
-    c.add_argument("--mode", choices=MODES, default="forward")
+    c.add_argument("--mode", choices=MODES, default=mode)
+
+
+def _add_solve(sub) -> None:
+    c = _with_cell(sub, "solve", "a worked solution: forward pass, every term, gradients, the update",
+                   "symbrnn solve elman --values values.toml --format markdown -o solution.md", cmd_solve)
+    _values_options(c, "forward")
     c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
     c.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="the update step (default sgd)")
     c.add_argument("--lr", type=float, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
     c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich")
     c.add_argument("-o", "--output", metavar="FILE", help="write to FILE (latex: a whole document)")
-    c.set_defaults(run=cmd_solve)
 
-    for name, run, text, example in (
-        ("eval", cmd_eval, "the numbers: loss, forward values, every term, gradients",
-         "symbrnn eval elman --values values.toml --json"),
-        ("check-grad", cmd_check_grad, "the engine against 50-digit finite differences (exit 1 if they disagree)",
-         "symbrnn check-grad elman --values values.toml"),
-    ):
-        c = sub.add_parser(name, help=text, epilog=f"example: {example}")
-        c.add_argument("cell", metavar="CELL", help=cell_help)
-        _size_options(c)
-        c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
-        c.add_argument("--steps", "-T", type=_positive, metavar="T",
-                       help="number of steps (default: the length of the sequences in the values file)")
-        c.add_argument("--mode", choices=MODES, default="reverse" if name == "check-grad" else "forward")
-        if name == "eval":
-            c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
-            c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
-            c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
-            c.add_argument("--format", choices=("text", "rich", "markdown", "latex"), default="text",
-                           help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
-        c.set_defaults(run=run)
+
+def _add_eval(sub) -> None:
+    c = _with_cell(sub, "eval", "the numbers: loss, forward values, every term, gradients",
+                   "symbrnn eval elman --values values.toml --json", cmd_eval)
+    _values_options(c, "forward")
+    c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
+    c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
+    c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
+    c.add_argument("--format", choices=("text", "rich", "markdown", "latex"), default="text",
+                   help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser: one subcommand per job, each with an example in its help."""
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Symbolic BPTT: derive the gradients of a recurrent cell term by term, with numbers.",
+        epilog="example: symbrnn derive elman --steps 3 --wrt U",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _with_cell(sub, "cells", "list the built-in cells", "symbrnn cells", cmd_cells)
+    _with_cell(sub, "show", "a cell's equations and graph", "symbrnn show elman", cmd_show)
+    _add_derive(sub)
+    _add_solve(sub)
+    _add_eval(sub)
+    c = _with_cell(sub, "check-grad", "the engine against 50-digit finite differences (exit 1 if they disagree)",
+                   "symbrnn check-grad elman --values values.toml", cmd_check_grad)
+    _values_options(c, "reverse")
     return p
 
 

@@ -26,8 +26,9 @@ import sympy as sp
 
 from .codegen.kernels import identifiers
 from .core import progress
-from .core.symbols import now, param, prev
-from .declare.cell import INPUT, PARAM, STATE, TARGET, Cell
+from .core.kinds import INPUT, PARAM, STATE, TARGET
+from .core.symbols import initial_name, now, param, prev
+from .declare.cell import Cell
 from .declare.forms import MPMATH_FUNCTIONS
 from .declare.lower import expand_wrt, lowered
 from .declare.values import resolve_values
@@ -108,8 +109,8 @@ def mp_loss(cell: Cell, T: int, values, *, dps: int = 50):
 
 
 def _initial(cell: Cell, state: str, theta: dict):
-    if f"{state}_0" in theta:  # the initial state itself is being varied
-        return mpmath.mpf(theta[f"{state}_0"])
+    if initial_name(state) in theta:  # the initial state itself is being varied
+        return mpmath.mpf(theta[initial_name(state)])
     init = cell.init(state)
     return mpmath.mpf(theta[init.name]) if init.is_Symbol else mpmath.mpf(float(init))
 

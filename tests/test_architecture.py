@@ -119,11 +119,7 @@ def test_importing_symbrnn_does_not_load_rich():
     assert out.strip() == "[]"
 
 
-TOO_LONG_FOR_NOW = {"symbrnn.declare.cell"}  # issue 17
-
-
-@pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="being split"))
-                                    if m in TOO_LONG_FOR_NOW else m for m in sorted(MODULES)])
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_modules_are_small(module):
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{module} has {lines} lines (at most {MAX_LINES})"
@@ -141,7 +137,6 @@ def _long_functions(tree) -> list[str]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="cli.parser and expressions.normalise are being split")
 def test_functions_are_short():
     long = {m: f for m, tree in TREES.items() if (f := _long_functions(tree))}
     assert long == {}
@@ -162,7 +157,6 @@ def _own_names(tree) -> set[str]:
     return names
 
 
-@pytest.mark.xfail(strict=True, reason="lower, expressions, fromgraph and others still read Cell's privates")
 def test_no_module_reads_another_modules_private_attributes():
     found = []
     for module, tree in TREES.items():

@@ -118,7 +118,7 @@ def test_the_array_program_runs_in_linear_time():
 def _args(program, values):
     plan = program.plan
     arrays = {n: np.asarray(v, dtype=float) for n, v in values.items()}
-    return [arrays[d] for d in plan.data] + [arrays[p] for p in plan.params] + [v for _, v in program._inits]
+    return [arrays[d] for d in plan.data] + [arrays[p] for p in plan.params] + [v for _, v in program.inits]
 
 
 @pytest.mark.parametrize("name", ["lstm", "gru", "lstm_gomez", "elman", "elman_softmax"])

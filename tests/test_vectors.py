@@ -21,6 +21,7 @@ from symbrnn.core.errors import (
     WrtError,
 )
 from symbrnn.core.symbols import Step
+from symbrnn.declare.validate import instant_graph
 from symbrnn.derive.partials import CellPartials
 from symbrnn.testing import check_gradients
 
@@ -107,7 +108,7 @@ def test_graph_keeps_one_node_per_quantity_with_its_shape():
     assert dict(G.nodes(data="shape"))["W"] == (3, 2) and G.nodes["h"]["shape"] == (3,) and G.nodes["L"]["shape"] == ()
     assert G.edges["h", "g"]["delay"] and not G.edges["g", "h"]["delay"] and G.edges["h", "h"]["lags"] == (1,)
     assert isinstance(G.nodes["h"]["expr"], Tensor) and G.nodes["h"]["expr"].shape == (3,)
-    assert nx.is_directed_acyclic_graph(cell._instant_graph())
+    assert nx.is_directed_acyclic_graph(instant_graph(cell.graph))
     assert "  params: W (3, 2), U (3, 3), b (3,)" in str(cell)
 
 

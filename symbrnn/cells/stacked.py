@@ -6,7 +6,8 @@ import networkx as nx
 import sympy as sp
 
 from ..core import errors
-from ..declare.cell import INPUT, LOSS, NODE, PARAM, STATE, TARGET, Cell
+from ..core.kinds import INPUT, LOSS, NODE, PARAM, STATE, TARGET
+from ..declare.cell import Cell
 from ..declare.tensor import Tensor, shape_text
 
 __all__ = ["stacked"]

@@ -116,6 +116,6 @@ class JaxProgram:
         jnp, plan, cell = self._jnp, self._program.plan, self._program.cell
         args = [jnp.asarray(arrays[d]) for d in plan.data] + [jnp.asarray(arrays[p]) for p in plan.params]
         args += [jnp.broadcast_to(jnp.asarray(arrays[p]), cell.shape(s)) if p is not None else jnp.asarray(value)
-                 for s, (p, value) in zip(plan.states, self._program._inits, strict=True)]
+                 for s, (p, value) in zip(plan.states, self._program.inits, strict=True)]
         loss, out = self._fn(T, *args)
         return self._program.assemble(float(loss), [np.asarray(g) for g in out])

@@ -27,8 +27,9 @@ import numpy
 import sympy as sp
 
 from ..core import errors
+from ..core.kinds import INPUT, PARAM, STATE, TARGET
 from ..core.symbols import now, param, prev
-from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
+from ..declare.cell import Cell
 from ..declare.forms import NUMPY_FUNCTIONS
 from ..declare.lower import lowered
 from ..declare.values import Values
@@ -90,7 +91,7 @@ class StepKernels:
         cell.validate()
         self.cell, self.version = cell, cell.version
         self.partials = CellPartials(cell)
-        self.order = cell._step_order()
+        self.order = cell.order()
         self.states = tuple(n for n in self.order if cell.kind(n) == STATE)
         self.data = cell.names(INPUT) + cell.names(TARGET)
         self.params = cell.names(PARAM)

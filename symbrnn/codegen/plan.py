@@ -23,8 +23,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..core import progress
+from ..core.kinds import INPUT, PARAM, STATE, TARGET
 from ..core.symbols import Now, now, param, prev
-from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell
+from ..declare.cell import Cell
 from ..derive.partials import CellPartials
 from .printing import identifiers
 
@@ -67,7 +68,7 @@ class BPTTPlan:
 
     def __init__(self, low: Cell):
         P = CellPartials(low)
-        order = low._step_order()
+        order = low.order()
         self.states = states = tuple(n for n in order if low.kind(n) == STATE)
         self.data = data = low.names(INPUT) + low.names(TARGET)
         self.params = params = low.names(PARAM)

@@ -23,8 +23,9 @@ import numpy
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from ..core.kinds import PARAM, STATE
 from ..core.symbols import now, param, prev
-from ..declare.cell import PARAM, STATE, Cell
+from ..declare.cell import Cell
 from ..declare.forms import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
 
 __all__ = ["CodePrinter", "free_names", "identifiers"]

@@ -1,25 +1,19 @@
 """Cell: one time step of a recurrent network, declared as a networkx graph of sympy expressions.
 
+Quantities are declared one by one (their kinds are those of
+:mod:`symbrnn.core.kinds`); every expression is checked as it is given
+(:mod:`.expressions`), every name (:mod:`.names`), and the whole step when
+it is used (:mod:`.validate`). The graph has an edge u → v where v's
+expression reads u, marked ``delay`` when it reads u's previous value.
+
 Examples
 --------
->>> import sympy as sp
->>> from symbrnn import Cell
->>> cell = Cell("elman")
->>> x = cell.input("x")
->>> y = cell.target("y")
->>> w, U, V, b, c = cell.params("w U V b c")
->>> h = cell.state("h", init=0)
->>> a = cell.node("a", w*x + U*h.prev + b)
->>> cell.update(h, sp.tanh(a))
->>> yhat = cell.node("yhat", V*h + c)
->>> cell.loss(sp.Rational(1, 2)*(yhat - y)**2)
-L_t
+>>> from symbrnn.cells import elman
+>>> cell = elman()
 >>> sorted(cell.graph.successors("h"))
 ['a', 'yhat']
 >>> cell.graph.edges["h", "a"]["delay"], cell.graph.edges["h", "yhat"]["delay"]
 (True, False)
->>> cell.graph.nodes["a"]["expr"]
-U*h_{t-1} + b + w*x_t
 >>> print(cell)
 cell 'elman'
   inputs: x
@@ -33,12 +27,9 @@ cell 'elman'
 
 from __future__ import annotations
 
-import keyword
-import re
 from collections.abc import Iterable
 
 import networkx as nx
-import numpy as np
 import sympy as sp
 
 from ..core import errors
@@ -55,7 +46,6 @@ from ..core.kinds import (
     LOSS,
     NODE,
     PARAM,
-    PER_STEP,
     SHAPE,
     STATE,
     SYMBOL,
@@ -63,31 +53,13 @@ from ..core.kinds import (
     a,
 )
 from ..core.symbols import Now, Prev, Step, initial_name, now, param, split_step
-from .expressions import STEP_SUFFIX, as_expr, as_shape, as_value, normalise, owner, scalar_init, tensor_init
+from .expressions import as_expr, as_shape, node_expr, normalise, owner, scalar_init, tensor_init, update_expr
+from .fromgraph import cell_from_graph
+from .names import check_new_name
 from .tensor import Tensor, shape_text
+from .validate import check_complete, check_loops, instant_graph, step_order
 
-__all__ = [
-    "Cell",
-    "DELAY",
-    "EXPR",
-    "INIT",
-    "INPUT",
-    "KIND",
-    "KINDS",
-    "LAGS",
-    "LOSS",
-    "NODE",
-    "PARAM",
-    "PER_STEP",
-    "SHAPE",
-    "STATE",
-    "SYMBOL",
-    "TARGET",
-    "a",
-    "as_expr",
-]
-
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+__all__ = ["Cell"]
 
 
 class Cell(Displayed):
@@ -133,7 +105,6 @@ class Cell(Displayed):
     def __init__(self, name: str = "cell"):
         self.name = str(name)
         self._graph = nx.DiGraph(name=self.name)
-        self._from_graph = False  # changes the advice for an unknown symbol
         self.version = 0  # bumped by every change, so compiled kernels know when to rebuild
         self._valid = -1  # the version validate() last passed
         self._order: tuple[int, tuple] = (-1, ())  # the step order, and the version it is of
@@ -182,14 +153,8 @@ class Cell(Displayed):
         name : str
         shape : int or tuple of int, optional
             ``3`` for a vector, ``(3, 2)`` for a matrix: the param is then a
-            :class:`~symbrnn.declare.tensor.Tensor` of component symbols ``W[0,0]`` ....
-
-        Examples
-        --------
-        >>> cell = Cell()
-        >>> W = cell.param("W", shape=(2, 2))
-        >>> W.shape, W[1, 0], cell.shape("W")
-        ((2, 2), W[1,0], (2, 2))
+            :class:`~symbrnn.declare.tensor.Tensor` of component symbols ``W[0,0]`` ...
+            (``cell.param("W", shape=(2, 2))[1, 0]`` is ``W[1,0]``).
         """
         return self._declare(name, PARAM, as_shape(shape, name))
 
@@ -222,15 +187,8 @@ class Cell(Displayed):
 
     def node(self, name: str, expr) -> Now | Tensor:
         """Declare an intermediate quantity computed at each step from ``expr`` (a scalar or a Tensor)."""
-        self._check_new_name(name)
-        where = f"node {name!r}"
-        e = as_value(expr, where)
-        if any(owner(s.name) == name for s in e.free_symbols):
-            raise errors.AlgebraicLoopError(
-                f"algebraic loop in cell {self.name!r}: {name} -> {name} at the same step;"
-                " break it by using a state's previous value (h.prev) somewhere on the loop"
-            )
-        e = self._normalise(e, where)
+        check_new_name(self, name)
+        e = node_expr(self, name, expr)
         sym = self._declare(name, NODE, e.shape if isinstance(e, Tensor) else ())
         self._set_expr(name, e)
         return sym
@@ -247,17 +205,7 @@ class Cell(Displayed):
             raise errors.DuplicateNameError(
                 f"state {name!r} already has an update; give each state exactly one update"
             )
-        where = f"update of state {name!r}"
-        e = self._normalise(as_value(expr, where), where)
-        shape, got = self.shape(name), (e.shape if isinstance(e, Tensor) else ())
-        if got != shape:
-            if got:
-                raise errors.ShapeError(
-                    f"{where}: state {name!r} has shape {shape_text(shape)} but the expression has shape"
-                    f" {shape_text(got)}"
-                )
-            e = Tensor(np.full(shape, e, dtype=object))  # a scalar broadcasts to every component
-        self._set_expr(name, e)
+        self._set_expr(name, update_expr(self, name, expr))
 
     def loss(self, expr, name: str = "L") -> Now:
         """Declare the per-step loss L_t; the total loss is L = Σ_t L_t."""
@@ -267,8 +215,8 @@ class Cell(Displayed):
                 f"cell {self.name!r} already has a loss {existing[0]!r}; a cell has one per-step"
                 " loss: add the terms in one expression"
             )
-        self._check_new_name(name)
-        e = self._normalise(as_expr(expr, f"loss {name!r}", loss=True), f"loss {name!r}")
+        check_new_name(self, name)
+        e = normalise(self, as_expr(expr, f"loss {name!r}", loss=True), f"loss {name!r}")
         sym = self._declare(name, LOSS)
         self._set_expr(name, e)
         return sym
@@ -322,7 +270,8 @@ class Cell(Displayed):
     @property
     def loss_name(self) -> str:
         """The name of the per-step loss (``"L"``)."""
-        self._require_loss()
+        if not self.names(LOSS):
+            check_complete(self.name, self._graph)  # says what is missing
         return self.names(LOSS)[0]
 
     def order(self) -> tuple[str, ...]:
@@ -367,49 +316,26 @@ class Cell(Displayed):
         """
         if self._valid == self.version:  # checked already, and unchanged since
             return
-        for name in self.names(STATE):
-            if self._graph.nodes[name].get(EXPR) is None:
-                raise errors.MissingUpdateError(
-                    f"state {name!r} of cell {self.name!r} has no update;"
-                    f" add cell.update({name}, <expression for {name}_t>)"
-                )
-        self._require_loss()
-        self._check_loops()
+        check_complete(self.name, self._graph)
+        check_loops(self.name, instant_graph(self._graph))
         self._valid = self.version
 
     @classmethod
     def from_graph(cls, graph: nx.DiGraph, name: str | None = None) -> Cell:
-        """Build a cell from a :class:`networkx.DiGraph` that declares it.
+        """Build a cell from a :class:`networkx.DiGraph` that declares it (see :mod:`.fromgraph`).
 
         Each node is a quantity with a ``kind`` attribute (``input``,
         ``target``, ``param``, ``state``, ``node``, ``loss``); computed ones
         have an ``expr`` (a state's update), states an ``init`` (default 0).
         Expressions may use plain sympy Symbols named after the quantities
-        (the current value) and :func:`symbrnn.prev` for a state's previous
-        value. Edges are optional; when present they must be exactly those the
-        expressions imply.
-
-        Examples
-        --------
-        >>> import networkx as nx, sympy as sp
-        >>> from symbrnn import prev
-        >>> x, w, u, h = sp.symbols("x w u h")
-        >>> G = nx.DiGraph()
-        >>> G.add_node("x", kind="input")
-        >>> G.add_nodes_from(["w", "u"], kind="param")
-        >>> G.add_node("h", kind="state", init=0, expr=sp.tanh(w*x + u*prev("h")))
-        >>> G.add_node("L", kind="loss", expr=h**2)
-        >>> cell = Cell.from_graph(G, name="from_nx")
-        >>> cell.expr("h")
-        tanh(h_{t-1}*u + w*x_t)
+        and :func:`symbrnn.prev` for a state's previous value. Edges are
+        optional; when present they must be exactly those the expressions imply.
         """
-        from .fromgraph import cell_from_graph
-
         return cell_from_graph(cls, graph, name)
 
     # ---------------------------------------------------------------- internals
     def _declare(self, name: str, kind: str, shape: tuple = ()):
-        self._check_new_name(name, kind)
+        check_new_name(self, name, kind)
         if shape:
             sym = Tensor.symbols(name, shape, kind=kind)
         else:
@@ -417,42 +343,6 @@ class Cell(Displayed):
         self._graph.add_node(name, **{KIND: kind, SYMBOL: sym, SHAPE: shape})
         self.version += 1
         return sym
-
-    def _check_new_name(self, name, kind: str | None = None) -> None:
-        if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
-            raise errors.InvalidNameError(
-                f"{name!r} is not a valid quantity name; use letters, digits and _, starting with a letter"
-            )
-        if name in self._graph:
-            raise errors.DuplicateNameError(
-                f"cell {self.name!r} already has a {self._kind(name)} named {name!r}; give each quantity its own name"
-            )
-        if kind is None:
-            return
-        # h_0 names state h's initial value (wrt="h_0"): no quantity may take that name
-        state = None
-        if name.endswith("_0") and self._graph.nodes.get(name[:-2], {}).get(KIND) == STATE:
-            state = name[:-2]
-        elif kind == STATE and name + "_0" in self._graph:
-            state = name
-        if state is not None:
-            raise errors.InvalidNameError(
-                f"'{state}_0' is the name of state {state!r}'s initial value (wrt='{state}_0'); rename one of them"
-            )
-        # a param called h_3 would share its name with the per-step quantity h at step 3
-        for other, other_kind in self._graph.nodes(data=KIND):
-            if kind == PARAM and other_kind != PARAM:
-                param_name, base = name, other
-            elif kind != PARAM and other_kind == PARAM:
-                param_name, base = other, name
-            else:
-                continue
-            m = STEP_SUFFIX.fullmatch(param_name)
-            if m and m.group(1) == base:
-                raise errors.InvalidNameError(
-                    f"param {param_name!r} would clash with {base!r} at step {m.group(2)};"
-                    " rename one of them"
-                )
 
     def _kind(self, name: str) -> str:
         if name not in self._graph:
@@ -462,7 +352,12 @@ class Cell(Displayed):
             )
         return self._graph.nodes[name][KIND]
 
-    def _is_param(self, e) -> bool:
+    def __contains__(self, name) -> bool:
+        """True if the cell has a quantity called ``name``."""
+        return isinstance(name, str) and name in self._graph
+
+    def is_scalar_param(self, e) -> bool:
+        """True if ``e`` is the symbol of a scalar param of this cell."""
         return (
             isinstance(e, sp.Symbol) and not isinstance(e, (Now, Prev, Step))
             and e.name in self._graph and self._graph.nodes[e.name][KIND] == PARAM
@@ -481,52 +376,21 @@ class Cell(Displayed):
         self._kind(name)
         return name
 
-    def _normalise(self, expr, where: str) -> sp.Expr | Tensor:
-        """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
-        return normalise(self, expr, where)
-
     def _set_expr(self, name: str, e: sp.Expr | Tensor) -> None:
         lags: dict[str, set] = {}
         for s in e.free_symbols:
             who = s.name if s.name in self._graph else owner(s.name)
             lags.setdefault(who, set()).add(1 if isinstance(s, Prev) else 0)
         edges = [(u, name, {LAGS: tuple(sorted(lags[u])), DELAY: tuple(sorted(lags[u])) == (1,)}) for u in sorted(lags)]
-        trial = self._instant_graph()
+        trial = instant_graph(self._graph)
         trial.add_edges_from((u, v) for u, v, d in edges if 0 in d[LAGS])
-        self._check_loops(trial)  # before changing anything: a rejected expression leaves the cell as it was
+        check_loops(self.name, trial)  # before changing anything: a rejected expression leaves the cell as it was
         self._graph.nodes[name][EXPR] = e
         self._graph.add_edges_from(edges)
         self.version += 1
 
-    def _require_loss(self) -> None:
-        if not self.names(LOSS):
-            raise errors.MissingLossError(
-                f"cell {self.name!r} has no loss; declare the per-step loss with cell.loss(<expression>)"
-            )
-
-    def _instant_graph(self) -> nx.DiGraph:
-        """The same-step dependencies only (delay edges dropped)."""
-        g = nx.DiGraph()
-        g.add_nodes_from(self._graph.nodes)
-        g.add_edges_from((u, v) for u, v, lag in self._graph.edges(data=LAGS) if 0 in lag)
-        return g
-
-    def _check_loops(self, g: nx.DiGraph | None = None) -> None:
-        g = self._instant_graph() if g is None else g
-        if nx.is_directed_acyclic_graph(g):
-            return
-        cycle = [u for u, _ in nx.find_cycle(g)]
-        start = cycle.index(min(cycle))
-        cycle = cycle[start:] + cycle[:start]
-        path = " -> ".join(cycle + [cycle[0]])
-        raise errors.AlgebraicLoopError(
-            f"algebraic loop in cell {self.name!r}: {path} at the same step;"
-            " break it by using a state's previous value (h.prev) somewhere on the loop"
-        )
-
     def _step_order(self) -> tuple[str, ...]:
         if self._order[0] != self.version:
-            order = nx.lexicographical_topological_sort(self._instant_graph(), key=lambda n: n)
-            self._order = (self.version, tuple(n for n in order if self._graph.nodes[n][KIND] in COMPUTED))
+            self._order = (self.version, step_order(self._graph, COMPUTED))
         return self._order[1]
 

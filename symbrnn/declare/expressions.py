@@ -15,19 +15,19 @@ Examples
 from __future__ import annotations
 
 import numbers
-import re
 
+import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..core import errors
-from ..core.kinds import KIND, LOSS, PARAM, PER_STEP, SHAPE, STATE, SYMBOL, a
-from ..core.symbols import Prev, Step, param
+from ..core.kinds import LOSS, PARAM, PER_STEP, STATE, a
+from ..core.symbols import Prev, Step, param, split_step
 from .tensor import Tensor, element, shape_text, split_component
 
-__all__ = ["as_expr", "as_shape", "as_value", "normalise", "owner", "scalar_init", "tensor_init"]
+__all__ = ["as_expr", "as_shape", "as_value", "node_expr", "normalise", "owner", "scalar_init", "tensor_init",
+           "update_expr"]
 
-STEP_SUFFIX = re.compile(r"^(.+)_(\d+)$")
 
 
 def as_expr(value, where: str, *, loss: bool = False) -> sp.Expr:
@@ -98,24 +98,24 @@ def scalar_init(cell, name: str, init) -> sp.Expr:
     init_expr = as_expr(init, where)
     if init_expr.is_Number and not init_expr.is_finite:
         raise errors.ExpressionError(f"initial value of state {name!r} is {init_expr}; give a finite number")
-    if not (init_expr.is_Number or cell._is_param(init_expr)):
+    if not (init_expr.is_Number or cell.is_scalar_param(init_expr)):
         raise errors.ExpressionError(
             f"initial value of state {name!r} must be a number or a param of cell"
             f" {cell.name!r}, got {init_expr}; declare it first with cell.param(...)"
         )
-    return param(init_expr.name) if cell._is_param(init_expr) else init_expr
+    return param(init_expr.name) if cell.is_scalar_param(init_expr) else init_expr
 
 
 
 def tensor_init(cell, name: str, init, shape: tuple) -> sp.Expr | Tensor:
     where = f"initial value of state {name!r}"
-    if isinstance(init, Tensor) and init.name in cell._graph and cell._kind(init.name) == PARAM:
+    if isinstance(init, Tensor) and init.name in cell and cell.kind(init.name) == PARAM:
         if init.shape != shape:
             raise errors.ShapeError(
                 f"{where}: state {name!r} has shape {shape_text(shape)} but param {init.name!r}"
                 f" has shape {shape_text(init.shape)}"
             )
-        return cell._graph.nodes[init.name][SYMBOL]
+        return cell.symbol(init.name)
     if isinstance(init, Tensor) or isinstance(init, (list, tuple)) or (getattr(init, "ndim", 0) or 0) > 0:
         try:
             values = init if isinstance(init, Tensor) else Tensor(init)
@@ -136,12 +136,50 @@ def tensor_init(cell, name: str, init, shape: tuple) -> sp.Expr | Tensor:
 
 
 
+def node_expr(cell, name: str, expr) -> sp.Expr | Tensor:
+    """The checked expression of a new node ``name`` (it may not read itself)."""
+    where = f"node {name!r}"
+    e = as_value(expr, where)
+    if any(owner(s.name) == name for s in e.free_symbols):
+        raise errors.AlgebraicLoopError(
+            f"algebraic loop in cell {cell.name!r}: {name} -> {name} at the same step;"
+            " break it by using a state's previous value (h.prev) somewhere on the loop"
+        )
+    return normalise(cell, e, where)
+
+
+def update_expr(cell, name: str, expr) -> sp.Expr | Tensor:
+    """The checked update of state ``name``, of the state's shape (a scalar broadcasts to every component)."""
+    where = f"update of state {name!r}"
+    e = normalise(cell, as_value(expr, where), where)
+    shape, got = cell.shape(name), (e.shape if isinstance(e, Tensor) else ())
+    if got != shape:
+        if got:
+            raise errors.ShapeError(
+                f"{where}: state {name!r} has shape {shape_text(shape)} but the expression has shape"
+                f" {shape_text(got)}"
+            )
+        e = Tensor(np.full(shape, e, dtype=object))
+    return e
+
+
 def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
     """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
     if isinstance(expr, Tensor):
         out = expr.map(lambda c: normalise(cell, c, where))
         return expr if out == expr else out  # unchanged: keep how it was made (Tensor.op)
     e = as_expr(expr, where)
+    _check_defined(e, where)
+    mapping = {}
+    for s in sorted(e.free_symbols, key=sp.default_sort_key):
+        canonical = _canonical(cell, s, where)
+        if canonical is not None and canonical != s:
+            mapping[s] = canonical
+    return e.xreplace(mapping) if mapping else e
+
+
+def _check_defined(e: sp.Expr, where: str) -> None:
+    """No infinity, no imaginary number, no undefined function."""
     if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise errors.ExpressionError(f"{where} is infinite or undefined ({e}): it divides by zero; check it")
     if e.has(sp.I):
@@ -155,69 +193,62 @@ def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
             f"{where} uses {f!r}, an undefined function; use a sympy function (sp.tanh, sp.exp, ...)"
             " or one of symbrnn's (sigmoid)"
         )
-    mapping = {}
-    for s in sorted(e.free_symbols, key=sp.default_sort_key):
-        if isinstance(s, Step):
-            raise errors.ExpressionError(
-                f"{where} uses {s}, a value at a fixed step; a cell describes a generic step:"
-                f" use {s.base} (current) or {s.base}.prev (previous)"
-            )
-        component = _component(cell, s.name)
-        if component is not None:
-            owner, index = component
-            kind = cell._graph.nodes[owner][KIND]
-            _check_use(s, owner, kind, where)
-            canonical = cell._graph.nodes[owner][SYMBOL][index]
-            if not isinstance(s, Prev) and s != canonical:
-                mapping[s] = canonical
-            continue
-        if s.name in cell._graph and cell._graph.nodes[s.name][SHAPE]:
-            shape = shape_text(cell._graph.nodes[s.name][SHAPE])
-            raise errors.ShapeError(
-                f"{where} uses {s.name!r} as a scalar, but it has shape {shape}; use the Tensor"
-                f" cell.symbol({s.name!r}) or its components ({s.name}[0], ...)"
-            )
-        split = split_component(s.name)
-        if split and split[0] in cell._graph:
-            raise errors.ShapeError(
-                f"{where} uses {s.name!r}, but {split[0]!r} has shape"
-                f" {shape_text(cell._graph.nodes[split[0]][SHAPE])}: no such component"
-            )
-        if s.name not in cell._graph:
-            m = STEP_SUFFIX.fullmatch(s.name)
-            if m and m.group(1) in cell._graph and cell._kind(m.group(1)) in PER_STEP:
-                raise errors.ExpressionError(
-                    f"{where} uses {s.name}, a value at a fixed step; a cell describes a generic step:"
-                    f" use {m.group(1)} (current) or {m.group(1)}.prev (previous)"
-                )
-            known = ", ".join(cell.names()) or "none yet"
-            fix = (f"add a node {s.name!r} with a 'kind' to the graph" if cell._from_graph
-                   else f"declare it first, e.g. cell.param({s.name!r})")
-            raise errors.UnknownSymbolError(
-                f"{where} uses {s.name!r}, which cell {cell.name!r} does not declare (known: {known}); {fix}"
-            )
-        kind = cell._graph.nodes[s.name][KIND]
-        _check_use(s, s.name, kind, where)
-        if isinstance(s, Prev):
-            continue
-        canonical = cell._graph.nodes[s.name][SYMBOL]
-        if s != canonical:
-            mapping[s] = canonical
-    return e.xreplace(mapping) if mapping else e
 
+
+def _canonical(cell, s: sp.Symbol, where: str) -> sp.Symbol | None:
+    """The cell's own symbol for ``s`` (None for a previous value, kept as it is); raises if ``s`` is not one."""
+    if isinstance(s, Step):
+        raise errors.ExpressionError(
+            f"{where} uses {s}, a value at a fixed step; a cell describes a generic step:"
+            f" use {s.base} (current) or {s.base}.prev (previous)"
+        )
+    component = _component(cell, s.name)
+    if component is not None:
+        owner, index = component
+        _check_use(s, owner, cell.kind(owner), where)
+        return None if isinstance(s, Prev) else cell.symbol(owner)[index]
+    _check_known(cell, s, where)
+    _check_use(s, s.name, cell.kind(s.name), where)
+    return None if isinstance(s, Prev) else cell.symbol(s.name)
+
+
+def _check_known(cell, s: sp.Symbol, where: str) -> None:
+    """``s`` names a scalar quantity of the cell, or a clear error says what it is instead."""
+    if s.name in cell and cell.shape(s.name):
+        raise errors.ShapeError(
+            f"{where} uses {s.name!r} as a scalar, but it has shape {shape_text(cell.shape(s.name))}; use the"
+            f" Tensor cell.symbol({s.name!r}) or its components ({s.name}[0], ...)"
+        )
+    split = split_component(s.name)
+    if split and split[0] in cell:
+        raise errors.ShapeError(
+            f"{where} uses {s.name!r}, but {split[0]!r} has shape {shape_text(cell.shape(split[0]))}:"
+            " no such component"
+        )
+    if s.name not in cell:
+        found = split_step(s.name)
+        if found and found[0] in cell and cell.kind(found[0]) in PER_STEP:
+            raise errors.ExpressionError(
+                f"{where} uses {s.name}, a value at a fixed step; a cell describes a generic step:"
+                f" use {found[0]} (current) or {found[0]}.prev (previous)"
+            )
+        known = ", ".join(cell.names()) or "none yet"
+        raise errors.UnknownSymbolError(
+            f"{where} uses {s.name!r}, which cell {cell.name!r} does not declare (known: {known});"
+            f" declare it first, e.g. cell.param({s.name!r})"
+        )
 
 
 def _component(cell, name: str) -> tuple[str, tuple] | None:
     """(owner, index) if ``name`` is a component of a declared shaped quantity (``W[1,0]``)."""
     split = split_component(name)
-    if split is None or split[0] not in cell._graph:
+    if split is None or split[0] not in cell:
         return None
     owner, index = split
-    shape = cell._graph.nodes[owner][SHAPE]
+    shape = cell.shape(owner)
     if len(index) != len(shape) or any(i >= n for i, n in zip(index, shape, strict=True)):
         return None
     return owner, index
-
 
 
 def _check_use(s: sp.Symbol, name: str, kind: str, where: str) -> None:

@@ -34,10 +34,12 @@ import weakref
 import numpy as np
 import sympy as sp
 
-from .cell import EXPR, INIT, KIND, PARAM, SHAPE, STATE, SYMBOL, Cell
+from ..core.kinds import INIT, KIND, PARAM, SHAPE, STATE, SYMBOL
+from ..core.symbols import initial_name
+from .cell import Cell
 from .tensor import Tensor, component_name
 
-__all__ = ["assemble", "components", "expand_wrt", "lowered", "regroup"]
+__all__ = ["ComponentCell", "assemble", "components", "expand_wrt", "lowered", "regroup"]
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -58,31 +60,38 @@ def lowered(cell: Cell) -> Cell:
     if cached is not None and cached[0] == cell.version:
         return cached[1]
     cell.validate()
-    low = _lower(cell)
+    low = ComponentCell(cell)
     _CACHE[cell] = (cell.version, low)
     return low
 
 
-def _lower(cell: Cell) -> Cell:
-    low = Cell(cell.name)
-    low.origin = cell
-    graph = low._graph
-    for name, data in cell._graph.nodes(data=True):
-        for index, comp, sym in _parts(name, data):
-            attrs = {KIND: data[KIND], SYMBOL: sym, SHAPE: ()}
-            if data[KIND] == STATE:
-                attrs[INIT] = _pick(data[INIT], index)
-            graph.add_node(comp, **attrs)
-    for name in cell._step_order():
-        expr = cell._graph.nodes[name][EXPR]
-        for index, comp, _ in _parts(name, cell._graph.nodes[name]):
-            low._set_expr(comp, _pick(expr, index))
-    return low
+class ComponentCell(Cell):
+    """The scalar cell of a shaped cell's components: ``h[0]``, ``W[1,0]``, each with its component's expression.
+
+    Its quantities' names are component names, which the declaring methods
+    refuse, so it is filled here from the shaped cell's public description;
+    :attr:`origin` is that cell.
+    """
+
+    def __init__(self, cell: Cell):
+        super().__init__(cell.name)
+        self.origin = cell
+        for name in cell.names():
+            kind = cell.kind(name)
+            for index, comp, sym in _parts(cell, name):
+                attrs = {KIND: kind, SYMBOL: sym, SHAPE: ()}
+                if kind == STATE:
+                    attrs[INIT] = _pick(cell.init(name), index)
+                self._graph.add_node(comp, **attrs)
+        for name in cell.order():
+            expr = cell.expr(name)
+            for index, comp, _ in _parts(cell, name):
+                self._set_expr(comp, _pick(expr, index))
 
 
-def _parts(name: str, data: dict):
-    sym = data[SYMBOL]
-    if not data[SHAPE]:
+def _parts(cell: Cell, name: str):
+    sym = cell.symbol(name)
+    if not cell.shape(name):
         return [((), name, sym)]
     return [(index, component_name(name, index), s) for index, s in sym.items()]
 
@@ -100,11 +109,11 @@ def expand_wrt(cell: Cell, wrt) -> list[tuple[str, tuple, list[str]]]:
     """
     plan = []
     for w in wrt:
-        base, _, t = w.rpartition("_")
+        state = cell.initial_of(w)
         if w in cell.names(PARAM) and cell.shape(w):
             plan.append((w, cell.shape(w), components(cell, w)))
-        elif t == "0" and base in cell.names(STATE) and cell.shape(base):
-            plan.append((w, cell.shape(base), [f"{c}_0" for c in components(cell, base)]))
+        elif state is not None and cell.shape(state):
+            plan.append((w, cell.shape(state), [initial_name(c) for c in components(cell, state)]))
         else:
             plan.append((w, (), [w]))
     return plan

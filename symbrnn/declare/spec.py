@@ -53,8 +53,9 @@ from pathlib import Path
 import networkx as nx
 
 from ..core import errors
+from ..core.kinds import INPUT, LOSS, NODE, PARAM, STATE, TARGET
 from ..core.symbols import now, param
-from .cell import INPUT, LOSS, NODE, PARAM, STATE, TARGET, Cell
+from .cell import Cell
 from .equations import MAX_COMPONENTS, names_in, parse_equation
 from .tensor import Tensor
 

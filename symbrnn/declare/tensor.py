@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from ..core import errors
-from ..core.symbols import Now, now, param
+from ..core.symbols import Now, now, param, step_name
 
 __all__ = ["Tensor", "component_name", "shape_text", "split_component"]
 
@@ -241,7 +241,7 @@ class Tensor:
         """The components at the concrete step ``t`` (``h.at(0)``: the initial state)."""
         if not all(isinstance(e, Now) for e in self._a.flat):
             raise errors.ExpressionError(f".at: {_describe(self)} is not a declared per-step quantity")
-        return Tensor._wrap(_map_raw(self._a, lambda e: e.at(t)), f"{self.name}_{t}")
+        return Tensor._wrap(_map_raw(self._a, lambda e: e.at(t)), step_name(self.name, t))
 
     # --------------------------------------------------------------- operators
     def _binary(self, other, op, symbol: str, reflected: bool = False):

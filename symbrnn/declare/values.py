@@ -44,8 +44,9 @@ import numpy as np
 import sympy as sp
 
 from ..core import errors
-from ..core.symbols import Prev, Step, check_steps
-from .cell import INPUT, PARAM, STATE, TARGET, Cell
+from ..core.kinds import INPUT, PARAM, STATE, TARGET
+from ..core.symbols import Prev, Step, check_steps, split_step
+from .cell import Cell
 from .lower import components, lowered
 from .tensor import Tensor, component_name, shape_text
 
@@ -222,7 +223,7 @@ def _key(key) -> str:
     if isinstance(key, (Step, Prev)):
         raise errors.UnknownValueError(
             f"values are keyed by quantity, not by {key}: give per-step data as one sequence"
-            f" under {key.name.rpartition('_')[0] or key.name!r}"
+            f" under {(split_step(key.name) or (key.name,))[0]!r}"
         )
     if isinstance(key, sp.Symbol):
         return key.name

@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..core.kinds import LOSS, NODE, STATE
 from ..core.symbols import Now, Prev
-from ..declare.cell import LOSS, NODE, STATE, Cell
+from ..declare.cell import Cell
 from ..declare.lower import lowered
 
 __all__ = ["CellPartials"]
@@ -60,7 +61,7 @@ class CellPartials:
 
     def levels(self) -> tuple[str, ...]:
         """States in step order, then the loss."""
-        order = self.cell._step_order()
+        order = self.cell.order()
         states = tuple(n for n in order if self.cell.kind(n) == STATE)
         return states + (self.cell.loss_name,)
 

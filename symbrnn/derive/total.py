@@ -37,8 +37,9 @@ import sympy as sp
 
 from ..core import errors, progress
 from ..core.display import Displayed
-from ..core.symbols import Named, Now, Prev, Step, check_steps, step
-from ..declare.cell import INPUT, PARAM, STATE, TARGET, Cell, a
+from ..core.kinds import INPUT, PARAM, STATE, TARGET, a
+from ..core.symbols import Named, Now, Prev, Step, check_steps, initial_name, split_step, step
+from ..declare.cell import Cell
 from ..declare.lower import lowered
 from ..declare.tensor import Tensor, component_name, shape_text
 from .partials import CellPartials
@@ -71,7 +72,7 @@ def _named(text: str) -> Named:
 def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
     """The param symbol or initial-state symbol ``wrt`` refers to, or a :class:`WrtError`."""
     params = ", ".join(cell.names(PARAM)) or "none"
-    initials = ", ".join(f"{s}_0" for s in cell.names(STATE)) or "none"
+    initials = ", ".join(initial_name(s) for s in cell.names(STATE)) or "none"
     allowed = f"a param ({params}) or an initial state ({initials})"
     _refuse_whole_tensor(cell, wrt)
     if isinstance(wrt, str):
@@ -88,13 +89,13 @@ def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
         kind = cell.kind(name)
         if kind == PARAM:
             return cell.symbol(name)
-        hint = f"; for its initial value use wrt={name + '_0'!r}" if kind == STATE else ""
+        hint = f"; for its initial value use wrt={initial_name(name)!r}" if kind == STATE else ""
         raise errors.WrtError(
             f"wrt={name}: {name!r} is {a(kind)} of cell {cell.name!r}; derive with respect to {allowed}{hint}"
         )
-    base, _, t = name.rpartition("_")
-    if t == "0" and base in cell.names(STATE):
-        return step(base, 0)
+    state = cell.initial_of(name)
+    if state is not None:
+        return step(state, 0)
     raise errors.WrtError(f"wrt={name}: cell {cell.name!r} has no {name!r}; derive with respect to {allowed}")
 
 
@@ -104,11 +105,11 @@ def _refuse_whole_tensor(cell: Cell, wrt) -> None:
     name = wrt.name if isinstance(wrt, Tensor) else wrt if isinstance(wrt, str) else None
     if origin is None or name is None:
         return
-    base, _, t = name.rpartition("_")
+    state = origin.initial_of(name)
     if name in origin.names() and origin.shape(name):
         example, shape = component_name(name, (0,) * len(origin.shape(name))), origin.shape(name)
-    elif t == "0" and base in origin.names(STATE) and origin.shape(base):
-        example, shape = component_name(base, (0,) * len(origin.shape(base))) + "_0", origin.shape(base)
+    elif state is not None and origin.shape(state):
+        example, shape = initial_name(component_name(state, (0,) * len(origin.shape(state)))), origin.shape(state)
     else:
         return
     raise errors.WrtError(
@@ -124,8 +125,8 @@ def resolve_of(cell: Cell, T: int, of) -> tuple[str, int | None]:
         return loss, None
     if isinstance(of, Step):
         base, t = of.base, of.t
-    elif isinstance(of, str) and of.rpartition("_")[2].isdigit():
-        base, t = of.rpartition("_")[0], int(of.rpartition("_")[2])
+    elif isinstance(of, str) and split_step(of):
+        base, t = split_step(of)
     else:
         raise errors.WrtError(
             f"of={of!r}: give a quantity at a step, e.g. of=h.at(2) or of='h_2', or None for the total loss {loss}"
@@ -179,8 +180,7 @@ class TotalDerivative(TermIndex, Displayed):
         self.target, self.of_step = resolve_of(cell, self.T, of)
         self.of = sp.Symbol(self.target) if self.of_step is None else step(self.target, self.of_step)
         self.cell_partials = CellPartials(cell)
-        states = cell.names(STATE)
-        self.states = tuple(n for n in cell._step_order() if n in states)
+        self.states = cell.states()
         self.default_quantity = self.states[0] if len(self.states) == 1 else None
 
     def __repr__(self) -> str:
@@ -245,8 +245,7 @@ class TotalDerivative(TermIndex, Displayed):
         return levels
 
     def _init_derivative(self, state: str) -> sp.Integer:
-        init = self.cell.init(state)
-        return sp.Integer(int(self.wrt == step(state, 0) or init == self.wrt))
+        return sp.Integer(self.cell.init_derivative(state, self.wrt.name))
 
     def _explicit(self, v: str, t: int, sub: dict) -> Term:
         vt, theta = step(v, t).name, self.wrt.name

@@ -22,8 +22,9 @@ import networkx as nx
 import sympy as sp
 
 from ..core import errors
+from ..core.kinds import EXPR, INPUT, KIND, PARAM, PER_STEP, STATE, SYMBOL, TARGET
 from ..core.symbols import Step, check_steps, now, param, prev, step
-from ..declare.cell import EXPR, INPUT, KIND, PARAM, PER_STEP, STATE, SYMBOL, TARGET, Cell
+from ..declare.cell import Cell
 from ..declare.lower import lowered
 
 __all__ = ["INITIAL", "TOTAL_LOSS", "Unrolled", "step_substitution", "unroll"]
@@ -72,7 +73,7 @@ class Unrolled:
             self.graph.add_node(p, **{KIND: PARAM, STEP: None, SYMBOL: param(p)})
         for s in cell.names(STATE):
             order.append(self._add(step(s, 0), INITIAL, 0, cell.init(s)))
-        step_order = cell._step_order()
+        step_order = cell.order()
         for t in range(1, self.T + 1):
             sub = step_substitution(cell, t)
             for n in cell.names():

@@ -28,8 +28,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..codegen.kernels import kernels_for
+from ..core.kinds import INPUT, TARGET
 from ..core.symbols import Now, Prev, check_steps
-from ..declare.cell import INPUT, TARGET, Cell
+from ..declare.cell import Cell
 from ..declare.lower import lowered, regroup
 from ..declare.values import resolve_values
 
@@ -39,7 +40,7 @@ __all__ = ["backward_table"]
 def _edges(cell: Cell) -> list[tuple[str, sp.Symbol]]:
     """(quantity, per-step symbol it reads) for every edge of the step, in a fixed order."""
     out = []
-    for n in cell._step_order():
+    for n in cell.order():
         for u in sorted(cell.expr(n).free_symbols, key=sp.default_sort_key):
             if isinstance(u, (Now, Prev)):
                 out.append((n, u))
@@ -69,7 +70,7 @@ def backward_table(cell: Cell, T: int, values) -> dict[str, list]:
     trace = kernels.forward(vals)
     edges = _edges(low)
     local_partials = kernels.step_function("_local_partials", (low.expr(n).diff(u) for n, u in edges))
-    names = low.names(INPUT) + low.names(TARGET) + low._step_order()
+    names = low.names(INPUT) + low.names(TARGET) + low.order()
     table = {n: [None] * (T + 1) for n in names}
     later: dict[str, float] = {}  # contributions to step t's values from step t + 1's readers
     for t in range(T, 0, -1):

@@ -13,7 +13,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from ..codegen.kernels import kernels_for
-from ..declare.cell import PARAM, STATE, Cell
+from ..core.kinds import PARAM
+from ..declare.cell import Cell
 from ..declare.lower import lowered, regroup
 from ..declare.values import resolve_values, steps_of
 from .gradients import loss_and_gradients
@@ -69,7 +70,7 @@ class CompiledCell:
         low = self._low
         kernels = kernels_for(low)
         P = kernels.partials
-        states = tuple(n for n in low._step_order() if low.kind(n) == STATE)
+        states = low.states()
         levels = states + (low.loss_name,)
         kernels.use_templates(templates(P, levels, [low.symbol(p) for p in low.names(PARAM)]))
         return kernels

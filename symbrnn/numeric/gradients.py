@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 
 from ..core import errors
+from ..core.kinds import STATE
 from ..core.symbols import check_steps
-from ..declare.cell import STATE, Cell
+from ..declare.cell import Cell
 from ..declare.values import resolve_values
 from .programs import program_for
 from .recursion import reference

@@ -30,8 +30,9 @@ import sympy as sp
 
 from ..codegen.kernels import kernels_for
 from ..core import errors
+from ..core.kinds import LOSS, PARAM, STATE
 from ..core.symbols import check_steps, now, param, prev
-from ..declare.cell import LOSS, PARAM, STATE, Cell
+from ..declare.cell import Cell
 from ..declare.lower import components, lowered
 from ..declare.values import resolve_values
 from ..derive.partials import CellPartials

@@ -26,8 +26,9 @@ from functools import cached_property
 import numpy as np
 
 from ..core import errors
+from ..core.kinds import INPUT, PARAM, TARGET
 from ..core.symbols import initial_name
-from ..declare.cell import INPUT, PARAM, TARGET, Cell
+from ..declare.cell import Cell
 from ..declare.lower import assemble, components, expand_wrt, lowered
 from ..declare.tensor import split_component
 from ..declare.values import Batch, Values

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from ..codegen.kernels import kernels_for
 from ..core import errors
-from ..core.symbols import Now
-from ..declare.cell import PARAM, STATE, Cell
+from ..core.kinds import PARAM
+from ..core.symbols import Now, initial_name
+from ..declare.cell import Cell
 from ..declare.lower import assemble, expand_wrt, lowered
 from ..declare.values import resolve_values
 from ..derive.partials import CellPartials
@@ -49,12 +50,12 @@ def reference(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse") ->
     shaped, cell = cell, lowered(cell)
     vals = resolve_values(cell, T, values)
     params = cell.names(PARAM)
-    states = tuple(n for n in cell._step_order() if cell.kind(n) == STATE)
+    states = cell.states()
     asked = list(shaped.names(PARAM)) if wrt is None else [str(getattr(w, "name", w)) for w in wrt]
     plan = expand_wrt(shaped, asked)
     wrt = [c for _, _, comps in plan for c in comps]
     for w in wrt:
-        if w not in params and w not in {f"{s}_0" for s in states}:
+        if w not in params and w not in {initial_name(s) for s in states}:
             raise errors.WrtError(f"wrt={w}: not a param or an initial state of cell {cell.name!r}")
     levels = states + (cell.loss_name,)
     kernels = kernels_for(cell)
@@ -82,8 +83,7 @@ class _Steps:
         self.explicit: dict = {}
 
     def init_derivative(self, s: str, w: str) -> float:
-        init = self.cell.init(s)
-        return float(w == f"{s}_0" or (init.is_Symbol and init.name == w))
+        return float(self.cell.init_derivative(s, w))
 
     def forward(self) -> dict:
         """dL/dw = Σ_t dL_t/dw, carrying d(state)/dw forward."""

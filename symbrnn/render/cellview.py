@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..core.kinds import DELAY, INPUT, LAGS, PARAM, STATE, TARGET
 from ..core.symbols import now, prev
-from ..declare.cell import DELAY, INPUT, LAGS, PARAM, STATE, TARGET, Cell
+from ..declare.cell import Cell
 from .doc import Doc, Equations, M, Paragraph, Row, Section
 
 __all__ = ["cell_doc", "cell_equations", "cell_quantities"]

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..core.kinds import NODE, STATE
 from ..core.symbols import Named, Now, Prev, now
-from ..declare.cell import NODE, STATE, Cell
+from ..declare.cell import Cell
 from ..derive.partials import CellPartials
 from ..derive.unroll import step_substitution
 

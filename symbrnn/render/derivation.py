@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..core.symbols import Named, Prev, Step, step
-from ..declare.cell import STATE
+from ..core.kinds import STATE
+from ..core.symbols import Named, Prev, Step, split_step, step
 from ..derive.total import TotalDerivative
 from .chains import fold
 from .doc import Doc, Equations, M, Paragraph, Row, Section
@@ -91,8 +91,7 @@ def _values(ev) -> dict:
     """Every number of an evaluation by symbol: the terms (∂h_3/∂U, dh_3/dU) and the forward values (h_3)."""
     out = {term.symbol: term.value for term in ev.terms}
     for key, value in ev.forward.items():
-        base, _, t = key.rpartition("_")
-        out[step(base, int(t))] = value
+        out[step(*split_step(key))] = value
     return out
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from ..core.symbols import Prev
+from ..core.symbols import Prev, step_name
 from ..derive.total import TotalDerivative
 from ..derive.unroll import Unrolled
 
@@ -80,17 +80,17 @@ def marked_edges(d: TotalDerivative) -> dict[tuple[str, str], tuple[str, ...]]:
 
     step_of = dict(g.nodes(data="t"))
     def at(z, t: int) -> str:
-        return f"{z.name}_{t - 1}" if isinstance(z, Prev) else f"{z.name}_{t}"
+        return step_name(z.name, t - 1 if isinstance(z, Prev) else t)
 
     for t in range(1, d.T + 1):
         inside = {n for n, s in step_of.items() if s == t and g.nodes[n]["kind"] in ("node", "state")}
         for s in d.states:
-            target = f"{s}_{t}"
+            target = step_name(s, t)
             same = inside - {target}
             mark(_between(g, {at(z, t) for z in d.cell_partials.frontier(s)}, target, same), "implicit")
             if theta in g and g.nodes[theta]["kind"] == "param":
                 mark(_between(g, {theta}, target, same), "explicit")
-        loss = f"{cell.loss_name}_{t}"
+        loss = step_name(cell.loss_name, t)
         nodes_only = {n for n in inside if g.nodes[n]["kind"] == "node"}
         mark(_between(g, {at(z, t) for z in d.cell_partials.frontier(cell.loss_name)}, loss, nodes_only), "chain")
         if theta in g and g.nodes[theta]["kind"] == "param":

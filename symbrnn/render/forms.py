@@ -32,7 +32,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..declare.cell import STATE
+from ..core.kinds import STATE
 from ..derive.total import TotalDerivative
 from .text import text
 

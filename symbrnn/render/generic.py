@@ -115,7 +115,7 @@ class GenericForm:
         return self.partials.partial(name, z)
 
     def _initial(self, s: str) -> int:
-        return int(self.wrt == step(s, 0) or self.cell.init(s) == self.wrt)
+        return self.cell.init_derivative(s, self.wrt.name)
 
     def _chain(self, a, b):
         """The ordered product J_b ⋯ J_a of the step Jacobians (1 if a > b)."""

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..core.symbols import Named, Now, Prev, Step, step
-from ..declare.cell import STATE
+from ..core.kinds import STATE
+from ..core.symbols import Named, Now, Prev, Step
 from ..derive.total import TotalDerivative
 from .forms import Addend, Equation
 
@@ -71,7 +71,7 @@ def generic_recursion(d: TotalDerivative) -> tuple[Equation, ...]:
 
 
 def _initial(d: TotalDerivative, s: str) -> int:
-    return int(d.wrt == step(s, 0) or d.cell.init(s) == d.wrt)
+    return d.cell.init_derivative(s, d.wrt.name)
 
 
 def _forward(d: TotalDerivative) -> tuple[Equation, ...]:

@@ -28,8 +28,9 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..core.symbols import Named, Prev, now, step
-from ..declare.cell import INPUT, PARAM, TARGET, Cell
+from ..core.kinds import INPUT, PARAM, TARGET
+from ..core.symbols import Named, Prev, now, split_step, step, step_name
+from ..declare.cell import Cell
 from ..derive.total import derive
 from ..derive.unroll import step_substitution
 from .cellview import cell_equations, cell_quantities
@@ -105,8 +106,7 @@ class WorkedSolution:
     def _forward_numbers(self, ev) -> dict:
         out = {self.cell.symbol(p): v for p, v in self.params.items()}
         for key, v in ev.forward.items():
-            base, _, t = key.rpartition("_")
-            out[step(base, int(t))] = v
+            out[step(*split_step(key))] = v
         return out
 
     def _values(self, ev) -> dict:
@@ -139,7 +139,7 @@ class WorkedSolution:
     def _problem(self, ev) -> Section:
         cell = self.cell
         data = cell.names(INPUT) + cell.names(TARGET)
-        rows = tuple((str(t), *(_num(ev.forward[f"{n}_{t}"], self.digits) for n in data))
+        rows = tuple((str(t), *(_num(ev.forward[step_name(n, t)], self.digits) for n in data))
                      for t in range(1, self.T + 1))
         params = ", ".join(f"{p} = {v:g}" for p, v in self.params.items())
         return Section("Problem", (
@@ -152,7 +152,7 @@ class WorkedSolution:
         cell, vals, blocks = self.cell, self._numbers, []
         for t in range(1, self.T + 1):
             sub = step_substitution(cell, t)
-            rows = [self._row(step(n, t), cell.expr(n).xreplace(sub), ev.forward[f"{n}_{t}"], vals)
+            rows = [self._row(step(n, t), cell.expr(n).xreplace(sub), ev.forward[step_name(n, t)], vals)
                     for n in cell.order()]
             blocks += [Paragraph.of(f"Step t = {t}:"), Equations(tuple(rows))]
         loss = cell.loss_name

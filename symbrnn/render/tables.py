@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..core.symbols import Named, Prev, Step, now
-from ..declare.cell import INPUT, STATE, TARGET
+from ..core.kinds import INPUT, STATE, TARGET
+from ..core.symbols import Named, Prev, Step, now, step_name
 from ..numeric.evaluate import Evaluation
 from .doc import M, Table
 from .text import number
@@ -50,7 +50,7 @@ def forward_table(ev: Evaluation, *, digits: int = 4, title: str = "Forward pass
     for t in range(0 if cell.names(STATE) else 1, ev.T + 1):
         row = [str(t)]
         for n in names:
-            key = f"{n}_{t}"
+            key = step_name(n, t)
             row.append(number(ev.forward[key], digits) if key in ev.forward else "")
         rows.append(tuple(row))
     return Table(("t", *(_head(n) for n in names)), tuple(rows), title=title)

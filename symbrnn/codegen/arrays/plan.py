@@ -46,8 +46,9 @@ import re
 import numpy as np
 import sympy as sp
 
+from ...core.kinds import INPUT, LOSS, PARAM, STATE, TARGET
 from ...core.symbols import now, param, prev
-from ...declare.cell import INPUT, LOSS, PARAM, STATE, TARGET, Cell
+from ...declare.cell import Cell
 from ...declare.tensor import Tensor
 from ..printing import CodePrinter, identifiers
 from .rules import ADJOINTS, Site, Unsupported, is_elementwise
@@ -104,7 +105,7 @@ class ArrayPlan:
         ids = identifiers(cell)
         self.ident = {n: ids[param(n) if cell.kind(n) == PARAM else now(n)].name for n in cell.names()}
         self.ident.update({f"{s}.prev": ids[prev(s)].name for s in cell.names(STATE)})
-        order = cell._step_order()
+        order = cell.order()
         self.states = tuple(n for n in order if cell.kind(n) == STATE)
         self.data = cell.names(INPUT) + cell.names(TARGET)
         self.params = cell.names(PARAM)

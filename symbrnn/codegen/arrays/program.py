@@ -12,6 +12,7 @@ import functools
 
 import numpy as np
 
+from ...core.symbols import initial_name
 from ...declare.cell import Cell
 from ...declare.forms import numeric_forms
 from ...declare.tensor import Tensor
@@ -56,21 +57,21 @@ class ArrayProgram:
             raise Unsupported(f"the name(s) {', '.join(sorted(unknown))} in the program")
         exec(compile(self.source, f"<symbrnn array bptt of {cell.name!r}>", "exec"), space)  # our generated code
         self._fn = space["bptt"]
-        self._inits = [self._initial(s) for s in plan.states]
+        #: per state: (the param it starts from, or None; else its initial value as an array)
+        self.inits = [self._initial(s) for s in plan.states]
 
     def __repr__(self) -> str:
         return f"ArrayProgram({self.cell.name!r})"
 
     def _initial(self, s: str) -> tuple[str | None, np.ndarray | None]:
         """(the param a state starts from, or None; else its initial value as an array)."""
-        init, shape = self.cell.init(s), self.cell.shape(s)
+        p = self.cell.init_param(s)
+        if p is not None:
+            return p, None
+        init = self.cell.init(s)
         if isinstance(init, Tensor):
-            if init.op is not None and init.op[0] == "leaf" and init.op[2] == "param":
-                return init.op[1], None
             return None, np.array(init.tolist(), dtype=float)
-        if init.is_Number:
-            return None, np.full(shape, float(init))
-        return init.name, None
+        return None, np.full(self.cell.shape(s), float(init))
 
     def run(self, T: int, arrays: dict) -> tuple[float, dict]:
         """Loss and gradients from well-formed arrays: data (T, *shape), params of their shapes.
@@ -81,20 +82,20 @@ class ArrayProgram:
         plan = self.plan
         args = [arrays[d] for d in plan.data] + [arrays[p] for p in plan.params]
         args += [np.broadcast_to(arrays[p], self.cell.shape(s)) if p is not None else value
-                 for s, (p, value) in zip(plan.states, self._inits, strict=True)]
+                 for s, (p, value) in zip(plan.states, self.inits, strict=True)]
         loss, out = self._fn(T, *args)
         return self.assemble(loss, out)
 
     def assemble(self, loss, out: list) -> tuple[float, dict]:
         """The program's outputs (params' gradients, then per state) by name, initial states that are params added."""
         plan = self.plan
-        names = list(plan.params) + [f"{s}_0" for s in plan.states]
+        names = list(plan.params) + [initial_name(s) for s in plan.states]
         shapes = [self.cell.shape(p) for p in plan.params] + [self.cell.shape(s) for s in plan.states]
         grads = {n: np.broadcast_to(np.asarray(g, dtype=float), shape)
                  for n, g, shape in zip(names, out, shapes, strict=True)}
-        for s, (p, _) in zip(plan.states, self._inits, strict=True):
+        for s, (p, _) in zip(plan.states, self.inits, strict=True):
             if p is not None:  # a param broadcast to the state (a scalar to every component) gets the sum
-                grads[p] = grads[p] + _unbroadcast(grads[f"{s}_0"], self.cell.shape(p))
+                grads[p] = grads[p] + _unbroadcast(grads[initial_name(s)], self.cell.shape(p))
         return float(loss), grads
 
 

@@ -1,0 +1,75 @@
+"""The names a cell's quantities may take: identifiers that no time-indexed name can be mistaken for.
+
+A quantity is named like a Python identifier. ``h_0`` names a state h's
+initial value and ``h_3`` the quantity h at step 3, so a param may not be
+called ``h_3`` when h is a per-step quantity, nor anything ``h_0`` when h is
+a state.
+
+Examples
+--------
+>>> from symbrnn import Cell
+>>> cell = Cell("demo")
+>>> h = cell.state("h")
+>>> check_new_name(cell, "h_0", "param")
+Traceback (most recent call last):
+...
+symbrnn.InvalidNameError: 'h_0' is the name of state 'h''s initial value (wrt='h_0'); rename one of them
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from ..core import errors
+from ..core.kinds import PARAM, STATE
+from ..core.symbols import initial_name, split_step
+
+__all__ = ["check_new_name"]
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def check_new_name(cell, name, kind: str | None = None) -> None:
+    """Raise if ``name`` cannot name a new quantity of ``kind`` in ``cell`` (invalid, taken, or clashing)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
+        raise errors.InvalidNameError(
+            f"{name!r} is not a valid quantity name; use letters, digits and _, starting with a letter"
+        )
+    if name in cell:
+        raise errors.DuplicateNameError(
+            f"cell {cell.name!r} already has a {cell.kind(name)} named {name!r}; give each quantity its own name"
+        )
+    if kind is None:
+        return
+    _check_initial(cell, name, kind)
+    _check_steps(cell, name, kind)
+
+
+def _check_initial(cell, name: str, kind: str) -> None:
+    """h_0 names state h's initial value (wrt="h_0"): no quantity may take that name."""
+    state = cell.initial_of(name)
+    if state is None and kind == STATE and initial_name(name) in cell:
+        state = name
+    if state is not None:
+        raise errors.InvalidNameError(
+            f"'{initial_name(state)}' is the name of state {state!r}'s initial value"
+            f" (wrt='{initial_name(state)}'); rename one of them"
+        )
+
+
+def _check_steps(cell, name: str, kind: str) -> None:
+    """A param called h_3 would share its name with the per-step quantity h at step 3."""
+    for other in cell.names():
+        other_kind = cell.kind(other)
+        if kind == PARAM and other_kind != PARAM:
+            param_name, base = name, other
+        elif kind != PARAM and other_kind == PARAM:
+            param_name, base = other, name
+        else:
+            continue
+        found = split_step(param_name)
+        if found and found[0] == base:
+            raise errors.InvalidNameError(
+                f"param {param_name!r} would clash with {base!r} at step {found[1]}; rename one of them"
+            )
