@@ -17,6 +17,7 @@ from rich.console import Console
 
 from symbrnn import gradients
 from symbrnn.render import SGD, Adam, AdamState, Doc, Equations, WorkedSolution, to_latex, to_markdown
+from symbrnn.render.optimizers import explain
 from symbrnn.render.text import number
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +133,7 @@ def test_adam_two_steps_with_bias_correction(inside):
         assert new2[name] == pytest.approx(r2, abs=1e-15)
         assert (state2.V[name], state2.S[name]) == pytest.approx((V2, S2), abs=1e-15)
     assert state2.k == 2
-    rows, value = adam.explain("w", new1["w"], grads2["w"], 4, state1)
+    rows, value = explain(adam, "w", new1["w"], grads2["w"], 4, state1)
     assert value == pytest.approx(new2["w"], abs=1e-15)
     assert [r.label for r in rows] == ["first moment", "second moment", "bias correction", "bias correction", "update"]
     assert rows[0].parts[0].text == "V_2[w]" and rows[2].parts[1].text.endswith("/(1 - 0.8^2)")

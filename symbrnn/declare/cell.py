@@ -108,6 +108,7 @@ class Cell(Displayed):
         self.version = 0  # bumped by every change, so compiled kernels know when to rebuild
         self._valid = -1  # the version validate() last passed
         self._order: tuple[int, tuple] = (-1, ())  # the step order, and the version it is of
+        self._names: tuple[int, dict] = (-1, {})  # names by kind, and the version they are of
         #: for the scalar cell of a shaped cell's components (see symbrnn.declare.lower), the shaped cell
         self.origin: Cell | None = None
 
@@ -180,10 +181,7 @@ class Cell(Displayed):
         """
         shape = as_shape(shape, name)
         init_value = tensor_init(self, name, init, shape) if shape else scalar_init(self, name, init)
-        sym = self._declare(name, STATE, shape)
-        self._graph.nodes[name][INIT] = init_value
-        self.version += 1
-        return sym
+        return self._declare(name, STATE, shape, **{INIT: init_value})
 
     def node(self, name: str, expr) -> Now | Tensor:
         """Declare an intermediate quantity computed at each step from ``expr`` (a scalar or a Tensor)."""
@@ -235,7 +233,17 @@ class Cell(Displayed):
 
     def names(self, kind: str | None = None) -> tuple[str, ...]:
         """Names of the quantities of one kind (all if None), in declaration order."""
-        return tuple(n for n, k in self._graph.nodes(data=KIND) if kind is None or k == kind)
+        return self._indexed()[0].get(kind, ())
+
+    def _indexed(self) -> tuple[dict, dict]:
+        """(names by kind, attributes by name): made once per version of the cell, for fast lookups."""
+        if self._names[0] != self.version:
+            attrs = dict(self._graph.nodes(data=True))
+            by_kind: dict = {None: tuple(attrs)}
+            for n, d in attrs.items():
+                by_kind[d[KIND]] = by_kind.get(d[KIND], ()) + (n,)
+            self._names = (self.version, (by_kind, attrs))
+        return self._names[1]
 
     def kind(self, name: str) -> str:
         """The kind of quantity ``name``."""
@@ -243,18 +251,16 @@ class Cell(Displayed):
 
     def symbol(self, name: str) -> sp.Symbol | Tensor:
         """The symbol of quantity ``name`` (generic-time for per-step quantities; a Tensor if shaped)."""
-        self._kind(name)
-        return self._graph.nodes[name][SYMBOL]
+        return self._attrs(name)[SYMBOL]
 
     def shape(self, name: str) -> tuple[int, ...]:
         """The shape of quantity ``name``: ``()`` for a scalar, ``(3,)`` for a vector, ...."""
-        self._kind(name)
-        return self._graph.nodes[name][SHAPE]
+        return self._attrs(name)[SHAPE]
 
     @property
     def shaped(self) -> bool:
         """True if any quantity is a vector or matrix (the engine then works on its components)."""
-        return any(shape for _, shape in self._graph.nodes(data=SHAPE))
+        return any(d[SHAPE] for d in self._indexed()[1].values())
 
     def expr(self, name: str) -> sp.Expr | Tensor | None:
         """The expression of a computed quantity (a state's update), else None."""
@@ -322,35 +328,32 @@ class Cell(Displayed):
 
     @classmethod
     def from_graph(cls, graph: nx.DiGraph, name: str | None = None) -> Cell:
-        """Build a cell from a :class:`networkx.DiGraph` that declares it (see :mod:`.fromgraph`).
+        """Build a cell from a :class:`networkx.DiGraph` that declares it, one node per quantity.
 
-        Each node is a quantity with a ``kind`` attribute (``input``,
-        ``target``, ``param``, ``state``, ``node``, ``loss``); computed ones
-        have an ``expr`` (a state's update), states an ``init`` (default 0).
-        Expressions may use plain sympy Symbols named after the quantities
-        and :func:`symbrnn.prev` for a state's previous value. Edges are
-        optional; when present they must be exactly those the expressions imply.
+        Each node has a ``kind`` and, where computed, an ``expr`` (states an ``init``); see :mod:`.fromgraph`.
         """
         return cell_from_graph(cls, graph, name)
 
     # ---------------------------------------------------------------- internals
-    def _declare(self, name: str, kind: str, shape: tuple = ()):
+    def _declare(self, name: str, kind: str, shape: tuple = (), **attrs):
         check_new_name(self, name, kind)
         if shape:
             sym = Tensor.symbols(name, shape, kind=kind)
         else:
             sym = param(name) if kind == PARAM else now(name)
-        self._graph.add_node(name, **{KIND: kind, SYMBOL: sym, SHAPE: shape})
+        self._graph.add_node(name, **{KIND: kind, SYMBOL: sym, SHAPE: shape}, **attrs)
         self.version += 1
         return sym
 
-    def _kind(self, name: str) -> str:
-        if name not in self._graph:
+    def _attrs(self, name: str) -> dict:
+        found = self._indexed()[1].get(name) if isinstance(name, str) else None
+        if found is None:
             known = ", ".join(self.names()) or "none yet"
-            raise errors.UnknownSymbolError(
-                f"cell {self.name!r} has no quantity {name!r} (known: {known})"
-            )
-        return self._graph.nodes[name][KIND]
+            raise errors.UnknownSymbolError(f"cell {self.name!r} has no quantity {name!r} (known: {known})")
+        return found
+
+    def _kind(self, name: str) -> str:
+        return self._attrs(name)[KIND]
 
     def __contains__(self, name) -> bool:
         """True if the cell has a quantity called ``name``."""

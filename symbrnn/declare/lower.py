@@ -83,6 +83,7 @@ class ComponentCell(Cell):
                 if kind == STATE:
                     attrs[INIT] = _pick(cell.init(name), index)
                 self._graph.add_node(comp, **attrs)
+        self.version += 1
         for name in cell.order():
             expr = cell.expr(name)
             for index, comp, _ in _parts(cell, name):

@@ -261,6 +261,8 @@ def _array(value, name: str, kind: str, shape: tuple, T: int) -> np.ndarray:
 
 
 def _is_sequence(value) -> bool:
+    if type(value) in (list, tuple):
+        return True
     if isinstance(value, (str, bytes, Mapping)) or getattr(value, "ndim", 1) == 0:
         return False
     return isinstance(value, (Sequence, set, frozenset)) or hasattr(value, "__array__")

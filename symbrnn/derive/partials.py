@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..core.kinds import LOSS, NODE, STATE
+from ..core.kinds import NODE, STATE
 from ..core.symbols import Now, Prev
 from ..declare.cell import Cell
 from ..declare.lower import lowered
@@ -138,7 +138,3 @@ class CellPartials:
     def _passes(self, name: str, through_states: bool) -> bool:
         kind = self.cell.kind(name)
         return kind == NODE or (kind == STATE and through_states)
-
-    def is_level(self, name: str) -> bool:
-        """True for the quantities tracked from step to step by default (states, loss)."""
-        return self.cell.kind(name) in (STATE, LOSS)

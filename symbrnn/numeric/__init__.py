@@ -13,12 +13,18 @@ from .compiled import CompiledCell, compile_cell
 from .evaluate import Evaluation, evaluate, gradients, value
 from .gradients import loss_and_gradients
 from .jacobians import jacobian, jacobian_values
+from .optimizers import SGD, Adam, AdamState
+from .solution import Solution, solve
 
 compute_numbers_with(value=value, evaluate=evaluate)
 
 __all__ = [
+    "Adam",
+    "AdamState",
     "CompiledCell",
     "Evaluation",
+    "SGD",
+    "Solution",
     "backward_table",
     "compile_cell",
     "evaluate",
@@ -26,4 +32,5 @@ __all__ = [
     "jacobian",
     "jacobian_values",
     "loss_and_gradients",
+    "solve",
 ]

@@ -1,35 +1,25 @@
-"""The update step of a worked solution: SGD, and Adam with bias correction (seed 003).
+"""The update step of a worked solution written out: SGD and Adam (seed 003) as rows with every number.
 
-Each optimizer computes the new parameters and explains the step as
-:class:`~symbrnn.render.doc.Row` equations with every number substituted.
-
-Adam (Kingma and Ba), for each parameter θ with gradient g at step k::
-
-    V_k = β1·V_{k-1} + (1 - β1)·g          S_k = β2·S_{k-1} + (1 - β2)·g²
-    V̂_k = V_k / (1 - β1^k)                 Ŝ_k = S_k / (1 - β2^k)
-    θ ← θ - α·V̂_k / (√Ŝ_k + ε)
-
-Seed 003 writes the last line with ε under the root, α·V̂/√(Ŝ + ε); pass
-``eps_inside_sqrt=True`` for that variant.
+The maths is :mod:`symbrnn.numeric.optimizers`'; :func:`explain` writes one
+parameter's step as :class:`~symbrnn.render.doc.Row` equations, numbers
+substituted, and :func:`describe` the rule in one line.
 
 Examples
 --------
->>> SGD(lr=0.1).step({"w": 0.5}, {"w": -0.2})
-{'w': 0.52}
->>> new, state = Adam(lr=0.01).step({"w": 0.5}, {"w": -0.2})
->>> round(new["w"], 10), state.k, round(state.V["w"], 10), round(state.S["w"], 10)
-(0.51, 1, -0.02, 4e-05)
+>>> rows, new = explain(SGD(lr=0.1), "w", 0.5, -0.2, 4)
+>>> [p.text for p in rows[0].parts], new
+(['w', 'w - η·dL/dw', '0.5000 - 0.1·(-0.2000)', '0.5200'], 0.52)
+>>> describe(Adam())
+'Adam with α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e-08, bias-corrected moments, θ ← θ - α·V̂/(√Ŝ + ε).'
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
+from ..numeric.optimizers import SGD, Adam, AdamState
 from .doc import M, Row
 from .text import number
 
-__all__ = ["SGD", "Adam", "AdamState"]
+__all__ = ["SGD", "Adam", "AdamState", "describe", "explain"]
 
 
 def _m(x: float, digits: int) -> M:
@@ -59,124 +49,64 @@ def _p(m: M) -> M:
     return m
 
 
-@dataclass(frozen=True)
-class SGD:
-    """Stochastic gradient descent: θ ← θ - η·dL/dθ.
-
-    Parameters
-    ----------
-    lr : float
-        The learning rate η.
-    """
-
-    lr: float = 0.1
-
-    def step(self, params: dict, grads: dict) -> dict:
-        """The new parameters."""
-        return {k: params[k] - self.lr * grads[k] for k in params}
-
-    def explain(self, name: str, theta: float, grad: float, digits: int) -> tuple[tuple[Row, ...], float]:
-        """The update of one parameter as a row, and its new value."""
-        new = theta - self.lr * grad
-        lr, t, g = f"{self.lr:g}", _m(theta, digits), _p(_m(grad, digits))
-        rule = M(f"{name} - η·dL/d{name}", rf"{name} - \eta \frac{{dL}}{{d{name}}}")
-        nums = M(f"{t.text} - {lr}·{g.text}", rf"{t.latex} - {lr} \cdot {g.latex}")
-        rows = (Row((M(name, name), rule, nums, _m(new, digits)), op="←"),)
-        return rows, new
-
-    def describe(self) -> str:
-        """One line: the rule and its hyperparameters."""
-        return f"SGD with learning rate η = {self.lr:g}: θ ← θ - η·dL/dθ."
+def explain(optimizer, name: str, theta: float, grad: float, digits: int,
+            state: AdamState | None = None) -> tuple[tuple[Row, ...], float]:
+    """One parameter's update as rows (Adam: V, S, bias correction, update), and its new value."""
+    if isinstance(optimizer, Adam):
+        return _explain_adam(optimizer, name, theta, grad, digits, state)
+    new = optimizer.step({name: theta}, {name: grad})[name]
+    lr, t, g = f"{optimizer.lr:g}", _m(theta, digits), _p(_m(grad, digits))
+    rule = M(f"{name} - η·dL/d{name}", rf"{name} - \eta \frac{{dL}}{{d{name}}}")
+    nums = M(f"{t.text} - {lr}·{g.text}", rf"{t.latex} - {lr} \cdot {g.latex}")
+    return (Row((M(name, name), rule, nums, _m(new, digits)), op="←"),), new
 
 
-@dataclass
-class AdamState:
-    """Adam's running moments per parameter (V: first, S: second) after ``k`` steps."""
+def describe(optimizer) -> str:
+    """One line: the rule and its hyperparameters."""
+    if not isinstance(optimizer, Adam):
+        return f"SGD with learning rate η = {optimizer.lr:g}: θ ← θ - η·dL/dθ."
+    where = "√(Ŝ + ε)" if optimizer.eps_inside_sqrt else "(√Ŝ + ε)"
+    return (f"Adam with α = {optimizer.lr:g}, β1 = {optimizer.beta1:g}, β2 = {optimizer.beta2:g},"
+            f" ε = {optimizer.eps:g}, bias-corrected moments, θ ← θ - α·V̂/{where}.")
 
-    k: int = 0
-    V: dict = field(default_factory=dict)
-    S: dict = field(default_factory=dict)
+
+def _explain_adam(adam: Adam, name: str, theta: float, grad: float, digits: int,
+                  state: AdamState | None) -> tuple[tuple[Row, ...], float]:
+    m = adam.moments(name, theta, grad, state)
+    k, b1, b2, g = m.k, f"{adam.beta1:g}", f"{adam.beta2:g}", _p(_m(grad, digits))
+    n = lambda x: _m(x, digits)  # noqa: E731
+    q = lambda x: _p(_m(x, digits))  # noqa: E731
+
+    def sym(letter: str, hat: bool = False) -> M:
+        mark, macro = ("\u0302", r"\hat ") if hat else ("", "")
+        return M(f"{letter}{mark}_{k}[{name}]", f"{macro}{letter}_{{{k}}}[{name}]")
+
+    rows = [
+        Row((sym("V"), M(f"{b1}·{q(m.V0).text} + (1 - {b1})·{g.text}",
+                         rf"{b1} \cdot {q(m.V0).latex} + (1 - {b1}) \cdot {g.latex}"), n(m.V)), "first moment"),
+        Row((sym("S"), M(f"{b2}·{q(m.S0).text} + (1 - {b2})·{g.text}²",
+                         rf"{b2} \cdot {q(m.S0).latex} + (1 - {b2}) \cdot {g.latex}^{{2}}"), n(m.S)), "second moment"),
+        Row((sym("V", True), M(f"{q(m.V).text}/(1 - {b1}^{k})", rf"\frac{{{n(m.V).latex}}}{{1 - {b1}^{{{k}}}}}"),
+             n(m.V_hat)), "bias correction"),
+        Row((sym("S", True), M(f"{q(m.S).text}/(1 - {b2}^{k})", rf"\frac{{{n(m.S).latex}}}{{1 - {b2}^{{{k}}}}}"),
+             n(m.S_hat)), "bias correction"),
+    ]
+    rows.append(_adam_update_row(adam, name, theta, m, sym, n, q))
+    return tuple(rows), m.new
 
 
-@dataclass(frozen=True)
-class Adam:
-    """Adam with bias correction.
-
-    Parameters
-    ----------
-    lr : float
-        The step size α.
-    beta1, beta2 : float
-        Decay rates of the first (V) and second (S) moments.
-    eps : float
-    eps_inside_sqrt : bool
-        Use α·V̂/√(Ŝ + ε) (seed 003) instead of α·V̂/(√Ŝ + ε).
-    """
-
-    lr: float = 0.001
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    eps_inside_sqrt: bool = False
-
-    def _one(self, theta, g, k, V0, S0):
-        V = self.beta1 * V0 + (1 - self.beta1) * g
-        S = self.beta2 * S0 + (1 - self.beta2) * g * g
-        Vh, Sh = V / (1 - self.beta1 ** k), S / (1 - self.beta2 ** k)
-        denom = math.sqrt(Sh + self.eps) if self.eps_inside_sqrt else math.sqrt(Sh) + self.eps
-        return V, S, Vh, Sh, theta - self.lr * Vh / denom
-
-    def step(self, params: dict, grads: dict, state: AdamState | None = None) -> tuple[dict, AdamState]:
-        """The new parameters and moments after one step from ``state`` (zero moments by default)."""
-        state = state or AdamState()
-        k, new, out = state.k + 1, {}, AdamState(state.k + 1)
-        for name in params:
-            V, S, _, _, new[name] = self._one(params[name], grads[name], k, state.V.get(name, 0.0),
-                                              state.S.get(name, 0.0))
-            out.V[name], out.S[name] = V, S
-        return new, out
-
-    def explain(self, name: str, theta: float, grad: float, digits: int,
-                state: AdamState | None = None) -> tuple[tuple[Row, ...], float]:
-        """Adam's step for one parameter as rows (V, S, bias correction, update), and its new value."""
-        state = state or AdamState()
-        k = state.k + 1
-        V0, S0 = state.V.get(name, 0.0), state.S.get(name, 0.0)
-        V, S, Vh, Sh, new = self._one(theta, grad, k, V0, S0)
-        b1, b2, g = f"{self.beta1:g}", f"{self.beta2:g}", _p(_m(grad, digits))
-        n = lambda x: _m(x, digits)  # noqa: E731
-        q = lambda x: _p(_m(x, digits))  # noqa: E731
-
-        def sym(letter: str, hat: bool = False) -> M:
-            mark, macro = ("\u0302", r"\hat ") if hat else ("", "")
-            return M(f"{letter}{mark}_{k}[{name}]", f"{macro}{letter}_{{{k}}}[{name}]")
-
-        rows = [
-            Row((sym("V"), M(f"{b1}·{q(V0).text} + (1 - {b1})·{g.text}",
-                             rf"{b1} \cdot {q(V0).latex} + (1 - {b1}) \cdot {g.latex}"), n(V)), "first moment"),
-            Row((sym("S"), M(f"{b2}·{q(S0).text} + (1 - {b2})·{g.text}²",
-                             rf"{b2} \cdot {q(S0).latex} + (1 - {b2}) \cdot {g.latex}^{{2}}"), n(S)), "second moment"),
-            Row((sym("V", True), M(f"{q(V).text}/(1 - {b1}^{k})", rf"\frac{{{n(V).latex}}}{{1 - {b1}^{{{k}}}}}"),
-                 n(Vh)), "bias correction"),
-            Row((sym("S", True), M(f"{q(S).text}/(1 - {b2}^{k})", rf"\frac{{{n(S).latex}}}{{1 - {b2}^{{{k}}}}}"),
-                 n(Sh)), "bias correction"),
-        ]
-        eps, lr, vh, sh = _g(self.eps), f"{self.lr:g}", sym("V", True), sym("S", True)
-        if self.eps_inside_sqrt:
-            rule = M(f"{name} - α·{vh.text}/√({sh.text} + ε)",
-                     rf"{name} - \alpha \frac{{{vh.latex}}}{{\sqrt{{{sh.latex} + \varepsilon}}}}")
-            nums = M(f"{n(theta).text} - {lr}·{q(Vh).text}/√({n(Sh).text} + {eps.text})",
-                     rf"{n(theta).latex} - {lr} \cdot \frac{{{n(Vh).latex}}}{{\sqrt{{{n(Sh).latex} + {eps.latex}}}}}")
-        else:
-            rule = M(f"{name} - α·{vh.text}/(√{sh.text} + ε)",
-                     rf"{name} - \alpha \frac{{{vh.latex}}}{{\sqrt{{{sh.latex}}} + \varepsilon}}")
-            nums = M(f"{n(theta).text} - {lr}·{q(Vh).text}/(√{n(Sh).text} + {eps.text})",
-                     rf"{n(theta).latex} - {lr} \cdot \frac{{{n(Vh).latex}}}{{\sqrt{{{n(Sh).latex}}} + {eps.latex}}}")
-        rows.append(Row((M(name, name), rule, nums, n(new)), "update", op="←"))
-        return tuple(rows), new
-
-    def describe(self) -> str:
-        """One line: the rule and its hyperparameters."""
-        where = "√(Ŝ + ε)" if self.eps_inside_sqrt else "(√Ŝ + ε)"
-        return (f"Adam with α = {self.lr:g}, β1 = {self.beta1:g}, β2 = {self.beta2:g}, ε = {self.eps:g},"
-                f" bias-corrected moments, θ ← θ - α·V̂/{where}.")
+def _adam_update_row(adam: Adam, name: str, theta: float, m, sym, n, q) -> Row:
+    eps, lr, vh, sh = _g(adam.eps), f"{adam.lr:g}", sym("V", True), sym("S", True)
+    if adam.eps_inside_sqrt:
+        rule = M(f"{name} - α·{vh.text}/√({sh.text} + ε)",
+                 rf"{name} - \alpha \frac{{{vh.latex}}}{{\sqrt{{{sh.latex} + \varepsilon}}}}")
+        nums = M(f"{n(theta).text} - {lr}·{q(m.V_hat).text}/√({n(m.S_hat).text} + {eps.text})",
+                 rf"{n(theta).latex} - {lr} \cdot \frac{{{n(m.V_hat).latex}}}"
+                 rf"{{\sqrt{{{n(m.S_hat).latex} + {eps.latex}}}}}")
+    else:
+        rule = M(f"{name} - α·{vh.text}/(√{sh.text} + ε)",
+                 rf"{name} - \alpha \frac{{{vh.latex}}}{{\sqrt{{{sh.latex}}} + \varepsilon}}")
+        nums = M(f"{n(theta).text} - {lr}·{q(m.V_hat).text}/(√{n(m.S_hat).text} + {eps.text})",
+                 rf"{n(theta).latex} - {lr} \cdot \frac{{{n(m.V_hat).latex}}}"
+                 rf"{{\sqrt{{{n(m.S_hat).latex}}} + {eps.latex}}}")
+    return Row((M(name, name), rule, nums, n(m.new)), "update", op="←")

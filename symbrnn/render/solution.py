@@ -28,17 +28,17 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..core.kinds import INPUT, PARAM, TARGET
-from ..core.symbols import Named, Prev, now, split_step, step, step_name
+from ..core.kinds import INPUT, TARGET
+from ..core.symbols import Named, Prev, now, step, step_name
 from ..declare.cell import Cell
-from ..derive.total import derive
 from ..derive.unroll import step_substitution
+from ..numeric.solution import Solution, solve
 from .cellview import cell_equations, cell_quantities
 from .chains import fold, local_chain
 from .derivation import equation_rows, sum_of
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table
 from .forms import RecursiveForm
-from .optimizers import SGD, Adam, AdamState
+from .optimizers import AdamState, describe, explain
 from .recursion import generic_recursion
 from .tables import delta_table, forward_table, gradient_table
 from .text import number
@@ -83,32 +83,29 @@ class WorkedSolution:
 
     def __init__(self, cell: Cell, T: int, values, *, wrt=None, digits: int = 4, optimizer=None,
                  mode: str = "forward", adam_state: AdamState | None = None, title: str | None = None):
-        self.cell, self.T, self.digits, self.mode = cell, T, digits, mode
-        self.optimizer = optimizer if optimizer is not None else SGD(0.1)
-        self.adam_state = adam_state
-        self.wrt = tuple(wrt) if wrt is not None else cell.names(PARAM)
-        self.evaluations = {th: derive(cell, T, wrt=th, mode=mode).evaluate(values) for th in self.wrt}
-        self.gradients = {th: ev.value for th, ev in self.evaluations.items()}
-        first = self.evaluations[self.wrt[0]]
-        self.params = {p: first.values.params[p] for p in cell.names(PARAM)}
-        chosen = {th: self.params[th] for th in self.wrt}
-        if isinstance(self.optimizer, Adam):
-            self.updated, _ = self.optimizer.step(chosen, self.gradients, adam_state)
-        else:
-            self.updated = self.optimizer.step(chosen, self.gradients)
-        self.title = title or f"Worked solution: {cell.name}, T = {T}"
-        self._numbers = self._forward_numbers(first)
+        solution = solve(cell, T, values, wrt=wrt, optimizer=optimizer, mode=mode, adam_state=adam_state)
+        self._take(solution, digits, title)
+
+    @classmethod
+    def of(cls, solution: Solution, *, digits: int = 4, title: str | None = None) -> WorkedSolution:
+        """The worked solution that writes out ``solution`` (:func:`symbrnn.numeric.solution.solve`'s numbers)."""
+        out = cls.__new__(cls)
+        out._take(solution, digits, title)
+        return out
+
+    def _take(self, solution: Solution, digits: int, title: str | None) -> None:
+        self.solution, self.digits = solution, digits
+        self.cell, self.T, self.mode, self.wrt = solution.cell, solution.T, solution.mode, solution.wrt
+        self.optimizer, self.adam_state = solution.optimizer, solution.adam_state
+        self.evaluations, self.gradients = solution.evaluations, solution.gradients
+        self.params, self.updated = solution.params, solution.updated
+        self.title = title or f"Worked solution: {self.cell.name}, T = {self.T}"
+        self._numbers = solution.numbers()
 
     def __rich__(self) -> Doc:
         return self.doc
 
     # ---------------------------------------------------------------- numbers
-    def _forward_numbers(self, ev) -> dict:
-        out = {self.cell.symbol(p): v for p, v in self.params.items()}
-        for key, v in ev.forward.items():
-            out[step(*split_step(key))] = v
-        return out
-
     def _values(self, ev) -> dict:
         return {**self._numbers, **{term.symbol: term.value for term in ev.terms}}
 
@@ -206,7 +203,7 @@ class WorkedSolution:
                 names.append(name)
                 if name not in seen:
                     expr = P.local(v.name, u).xreplace(sub)
-                    seen[name] = float(sp.N(expr.xreplace(vals)))
+                    seen[name] = self.solution.local_value(expr, vals)
                     rows.append(self._row(name, expr, seen[name], vals, t=t))
             paths.append(tuple(names))
         rows.append(Row((M.of(p.symbol), _chain_m(paths), _chain_m(paths, seen, self.digits),
@@ -267,19 +264,16 @@ class WorkedSolution:
         (row,) = equation_rows([eq], vals, self.digits)
         if len(eq.addends) < 2:
             return row
-        numbers = [_num(float(a.expr.xreplace(vals)), self.digits) for a in eq.addends]
+        numbers = [_num(self.solution.local_value(a.expr, vals), self.digits) for a in eq.addends]
         signed = [M(f"({m.text})", f"({m.latex})") if m.text.startswith("-") else m for m in numbers]
         middle = M(" + ".join(m.text for m in signed), " + ".join(m.latex for m in signed))
         return Row((row.parts[0], row.parts[1], middle, row.parts[-1]), row.label)
 
     def _update(self) -> Section:
-        blocks = [Paragraph.of(self.optimizer.describe())]
+        blocks = [Paragraph.of(describe(self.optimizer))]
         rows = []
         for th in self.wrt:
-            if isinstance(self.optimizer, Adam):
-                r, _ = self.optimizer.explain(th, self.params[th], self.gradients[th], self.digits, self.adam_state)
-            else:
-                r, _ = self.optimizer.explain(th, self.params[th], self.gradients[th], self.digits)
+            r, _ = explain(self.optimizer, th, self.params[th], self.gradients[th], self.digits, self.adam_state)
             rows += r
         blocks.append(Equations(tuple(rows)))
         table = tuple((th, _num(self.params[th], self.digits), _num(self.gradients[th], self.digits),
