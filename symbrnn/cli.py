@@ -23,7 +23,7 @@ from .cells import BUILTIN
 from .core import errors
 from .core.symbols import step_name
 from .declare.spec import load_cell, load_values
-from .declare.values import resolve_values
+from .declare.values import resolve_values, steps_of
 from .derive.total import MODES, derive
 from .numeric import compile_cell, loss_and_gradients
 from .testing import check_gradients
@@ -56,13 +56,12 @@ def _cell(ref: str, args=None):
     raise errors.SpecError(f"unknown cell {ref!r}: use a built-in cell ({known}) or the path of a cell file (.toml)")
 
 
-def _steps(args, values: dict | None, cell) -> int:
-    if args.steps is not None:
-        return args.steps
-    for n in cell.names("input") + cell.names("target"):
-        if values is not None and isinstance(values.get(n), list):
-            return len(values[n])
-    raise errors.SpecError("give --steps T (it defaults to the length of the sequences in the values file)")
+def _steps(args, values: dict, cell) -> int:
+    try:
+        return steps_of(cell, values, args.steps)
+    except errors.MissingValueError:
+        raise errors.SpecError(
+            "give --steps T (it defaults to the length of the sequences in the values file)") from None
 
 
 def _values(path: str, cell, T: int) -> dict:
