@@ -16,7 +16,7 @@ from symbrnn.numeric.gradients import ARRAYS_FROM, loss_and_gradients
 from symbrnn.numeric.programs import BPTTProgram, program_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHAPED = sorted(n for n in CELLS if CELLS[n]().shaped and n != "stacked")
+SHAPED = sorted(n for n in CELLS if CELLS[n]().shaped)
 
 
 @pytest.mark.parametrize("T", [1, 4])
@@ -54,18 +54,39 @@ def test_a_cell_file_runs_as_arrays():
         _close(got[w], want[w])
 
 
+def _from_components():
+    """A state updated by a Tensor written component by component: no operation to write as arrays."""
+    from symbrnn import Cell, Tensor, tanh
+
+    cell = Cell("by_components")
+    x, h = cell.input("x", shape=2), cell.state("h", shape=2)
+    cell.update(h, tanh(Tensor([x[0] + h.prev[1], x[1] * h.prev[0]])))
+    cell.loss((h * h).sum())
+    return cell
+
+
 def test_a_cell_without_an_array_form_is_named_and_auto_falls_back():
-    cell = stacked(lstm(2, 8), gru(8, 8), output_size=1)  # the layers are renamed by substitution
-    with pytest.raises(Unsupported, match="elementwise function"):
+    cell = _from_components()
+    with pytest.raises(Unsupported, match="built from its components"):
         ArrayPlan(cell)
     values = vz.random_values(cell, 2, seed=1)
-    with pytest.raises(SymbrnnError, match=r"strategy='arrays': cell 'stacked' has no array form \(.*\); use "
+    with pytest.raises(SymbrnnError, match=r"strategy='arrays': cell 'by_components' has no array form \(.*\); use "
                                            r"strategy='bptt'"):
         loss_and_gradients(cell, 2, values, strategy="arrays")
     assert not program_for(cell).has_array_program()
     with pytest.raises(SymbrnnError, match="strategy='arrays' runs on numpy or jax; use backend='numpy'"):
         loss_and_gradients(elman(2, 8, 1), 2, vz.random_values(elman(2, 8, 1), 2, seed=1), strategy="arrays",
                            backend="c")
+
+
+def test_stacked_layers_keep_their_array_form():
+    cell = stacked(lstm(2, 8), gru(8, 8), output_size=1)  # the layers are renamed operation by operation
+    values = vz.random_values(cell, 3, seed=1)
+    want_loss, want = loss_and_gradients(cell, 3, values, strategy="terms")
+    loss, got = loss_and_gradients(cell, 3, values, strategy="arrays")
+    assert loss == pytest.approx(want_loss, rel=1e-12)
+    for n in want:
+        np.testing.assert_allclose(got[n], want[n], rtol=1e-10, atol=1e-12, err_msg=n)
 
 
 def test_auto_runs_the_array_program_for_a_big_state_without_building_the_componentwise_one():
@@ -140,7 +161,7 @@ def test_compiled_cell_shows_the_array_source():
     assert "        z = _v2 + b\n" in source
     assert "        _a_U = outer(_a_z, h_prev)\n" in source and "W.T @" not in source  # no adjoint for the data
     with pytest.raises(SymbrnnError, match="has no array form"):
-        _ = compile_cell(stacked(elman(1, 2, 2), output_size=1)).array_source
+        _ = compile_cell(_from_components()).array_source
 
 
 def test_states_that_pass_each_other_on_keep_their_carries_apart():

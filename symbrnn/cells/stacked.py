@@ -88,10 +88,28 @@ def _shape_of(layer: Cell, name: str) -> tuple:
     return layer.shape(name)
 
 
-def _pairs(old, new) -> list[tuple[sp.Symbol, sp.Symbol]]:
-    if isinstance(old, Tensor):
-        return list(zip(old.flat(), new.flat(), strict=True))
-    return [(old, new)]
+class _Renaming:
+    """A layer's quantities in the stacked cell: named arrays by (name, when), scalar symbols by symbol."""
+
+    def __init__(self):
+        self.leaves: dict[tuple, object] = {}
+        self.symbols: dict[sp.Symbol, sp.Expr] = {}
+
+    def add(self, old, new) -> None:
+        if isinstance(old, Tensor):
+            self.leaves[old.extra] = new
+            if old.extra[1] == "now" and isinstance(new, Tensor) and new.op == "leaf":
+                self.leaves[(old.extra[0], "prev")] = new.prev
+        else:
+            self.symbols[old] = new
+            if hasattr(old, "prev") and hasattr(new, "prev"):
+                self.symbols[old.prev] = new.prev
+
+    def __call__(self, expr):
+        if isinstance(expr, Tensor):
+            return expr.rebuild(leaf=lambda t: self.leaves.get(t.extra),
+                                scalar=lambda e: e.xreplace(self.symbols) if self.symbols else None)
+        return expr.xreplace(self.symbols)
 
 
 def _copy_layer(cell: Cell, layer: Cell, prefix: str, feed):
@@ -106,23 +124,22 @@ def _copy_layer(cell: Cell, layer: Cell, prefix: str, feed):
     for n in sorted(keep):
         if layer.kind(n) in (TARGET, LOSS):
             raise errors.ExpressionError(f"stacked: the states of layer {layer.name!r} read the {layer.kind(n)} {n!r}")
-    mapping = dict(_pairs(layer.symbol("x"), feed))
+    rename = _Renaming()
+    rename.add(layer.symbol("x"), feed)
     for n in layer.names(PARAM):
         if n in keep:
-            mapping.update(_pairs(layer.symbol(n), cell.param(prefix + n, shape=layer.shape(n) or None)))
+            rename.add(layer.symbol(n), cell.param(prefix + n, shape=layer.shape(n) or None))
     for s in layer.names(STATE):
         init = layer.init(s)
         if getattr(init, "name", None) in layer.names(PARAM):
             init = cell.symbol(prefix + init.name)
-        pairs = _pairs(layer.symbol(s), cell.state(prefix + s, init=init, shape=layer.shape(s) or None))
-        mapping.update(pairs)
-        mapping.update({old.prev: new.prev for old, new in pairs})
+        rename.add(layer.symbol(s), cell.state(prefix + s, init=init, shape=layer.shape(s) or None))
     for n in layer.order():
         if n not in keep:
             continue
-        expr = layer.expr(n).xreplace(mapping)
+        expr = rename(layer.expr(n))
         if layer.kind(n) == NODE:
-            mapping.update(_pairs(layer.symbol(n), cell.node(prefix + n, expr)))
+            rename.add(layer.symbol(n), cell.node(prefix + n, expr))
         else:
             cell.update(prefix + n, expr)
     return cell.symbol(prefix + "h")

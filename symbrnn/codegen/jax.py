@@ -73,9 +73,9 @@ def _namespace(jax) -> dict:
     forms = numeric_forms("jax", jax)
     space.update(forms)
     space.update(
-        scan=jax.lax.scan, reduce=functools.reduce, _softmax=forms["softmax"],
+        scan=jax.lax.scan, reduce=functools.reduce, _softmax=forms["softmax"], _logsumexp=forms["logsumexp_vector"],
         _scatter=lambda g, key, shape: jnp.zeros(shape).at[key].set(g),
-        _spread=lambda g, axis, shape: jnp.broadcast_to(jnp.expand_dims(g, axis), shape),
+        _spread=lambda g, axis, shape: jnp.broadcast_to(g if axis is None else jnp.expand_dims(g, axis), shape),
         _unbroadcast=_unbroadcast,
     )
     space["__builtins__"] = {"range": range, "len": len, "slice": slice}

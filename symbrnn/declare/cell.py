@@ -53,7 +53,7 @@ from ..core.kinds import (
     a,
 )
 from ..core.symbols import Now, Prev, Step, initial_name, now, param, split_step
-from .expressions import as_expr, as_shape, node_expr, normalise, owner, scalar_init, tensor_init, update_expr
+from .expressions import as_shape, as_value, node_expr, normalise, reads, scalar_init, tensor_init, update_expr
 from .fromgraph import cell_from_graph
 from .names import check_new_name
 from .tensor import Tensor, shape_text
@@ -214,7 +214,7 @@ class Cell(Displayed):
                 " loss: add the terms in one expression"
             )
         check_new_name(self, name)
-        e = normalise(self, as_expr(expr, f"loss {name!r}", loss=True), f"loss {name!r}")
+        e = normalise(self, as_value(expr, f"loss {name!r}", loss=True), f"loss {name!r}")
         sym = self._declare(name, LOSS)
         self._set_expr(name, e)
         return sym
@@ -380,10 +380,7 @@ class Cell(Displayed):
         return name
 
     def _set_expr(self, name: str, e: sp.Expr | Tensor) -> None:
-        lags: dict[str, set] = {}
-        for s in e.free_symbols:
-            who = s.name if s.name in self._graph else owner(s.name)
-            lags.setdefault(who, set()).add(1 if isinstance(s, Prev) else 0)
+        lags = reads(e, self)
         edges = [(u, name, {LAGS: tuple(sorted(lags[u])), DELAY: tuple(sorted(lags[u])) == (1,)}) for u in sorted(lags)]
         trial = instant_graph(self._graph)
         trial.add_edges_from((u, v) for u, v, d in edges if 0 in d[LAGS])

@@ -31,8 +31,10 @@ symbrnn.EquationError: attribute access .__class__ is not allowed; only STATE.pr
 With vectors and matrices:
 
 >>> W, v = Tensor.symbols("W", (2, 2), kind="param"), Tensor.symbols("v", 2)
->>> parse_equation("(W.T @ v)[0] + v.sum()", {"W": W, "v": v})
-W[0,0]*v[0]_t + W[1,0]*v[1]_t + v[0]_t + v[1]_t
+>>> print(parse_equation("W.T @ v + v.sum()", {"W": W, "v": v}))
+W.T @ v_t + v_t.sum()
+>>> parse_equation("(W.T @ v)[0]", {"W": W, "v": v})
+W[0,0]*v[0]_t + W[1,0]*v[1]_t
 >>> parse_equation("W @ W @ W[0]", {"W": W}).shape
 (2,)
 >>> parse_equation("W + v[0:1, 0]", {"W": W, "v": v})

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -25,8 +24,8 @@ from ..core.kinds import LOSS, PARAM, PER_STEP, STATE, a
 from ..core.symbols import Prev, Step, param, split_step
 from .tensor import Tensor, element, shape_text, split_component
 
-__all__ = ["as_expr", "as_shape", "as_value", "node_expr", "normalise", "owner", "scalar_init", "tensor_init",
-           "update_expr"]
+__all__ = ["as_expr", "as_shape", "as_value", "node_expr", "normalise", "owner", "reads", "scalar_init",
+           "tensor_init", "update_expr"]
 
 
 
@@ -40,7 +39,7 @@ def as_expr(value, where: str, *, loss: bool = False) -> sp.Expr:
         raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {value!r}")
     if isinstance(value, Tensor):
         if value.shape == ():
-            return value[()]
+            return sp.sympify(value)  # its one component
         error = errors.NonScalarLossError if loss else errors.ExpressionError
         raise error(
             f"{where}: got a {shape_text(value.shape)} tensor where a scalar is needed; reduce it to a scalar"
@@ -78,11 +77,33 @@ def as_shape(shape, name) -> tuple[int, ...]:
     return tuple(int(n) for n in dims)
 
 
-def as_value(expr, where: str) -> sp.Expr | Tensor:
-    """A scalar expression, or a Tensor with at least one axis."""
-    if isinstance(expr, Tensor):
-        return expr if expr.shape else element(expr[()], where)
-    return as_expr(expr, where)
+def as_value(expr, where: str, *, loss: bool = False) -> sp.Expr | Tensor:
+    """A scalar expression or a Tensor (a scalar one, such as ``h.sum()``, is kept as the expression it is).
+
+    Where a ``loss`` is expected, a Tensor with axes is a :class:`~symbrnn.NonScalarLossError`.
+    """
+    if isinstance(expr, Tensor) and (not loss or not expr.shape):
+        return expr
+    return as_expr(expr, where, loss=loss)
+
+
+def reads(e: sp.Expr | Tensor, cell=()) -> dict[str, set[int]]:
+    """The quantities an expression reads, each with its lags: 0 for the current step, 1 for the previous.
+
+    A symbol is the quantity of its name if ``cell`` has one (the cells of components name them
+    ``h[0]``), else the quantity it is a component of.
+    """
+    lags: dict[str, set[int]] = {}
+    if isinstance(e, Tensor):
+        for name, when in e.leaves():
+            lags.setdefault(name, set()).add(1 if when == "prev" else 0)
+        symbols = e.scalars()
+    else:
+        symbols = e.free_symbols
+    for s in symbols:
+        who = s.name if s.name in cell else owner(s.name)
+        lags.setdefault(who, set()).add(1 if isinstance(s, Prev) else 0)
+    return lags
 
 
 def owner(name: str) -> str:
@@ -140,7 +161,7 @@ def node_expr(cell, name: str, expr) -> sp.Expr | Tensor:
     """The checked expression of a new node ``name`` (it may not read itself)."""
     where = f"node {name!r}"
     e = as_value(expr, where)
-    if any(owner(s.name) == name for s in e.free_symbols):
+    if name in reads(e):
         raise errors.AlgebraicLoopError(
             f"algebraic loop in cell {cell.name!r}: {name} -> {name} at the same step;"
             " break it by using a state's previous value (h.prev) somewhere on the loop"
@@ -159,15 +180,14 @@ def update_expr(cell, name: str, expr) -> sp.Expr | Tensor:
                 f"{where}: state {name!r} has shape {shape_text(shape)} but the expression has shape"
                 f" {shape_text(got)}"
             )
-        e = Tensor(np.full(shape, e, dtype=object))
+        e = Tensor.full(shape, e)
     return e
 
 
 def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
     """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
     if isinstance(expr, Tensor):
-        out = expr.map(lambda c: normalise(cell, c, where))
-        return expr if out == expr else out  # unchanged: keep how it was made (Tensor.op)
+        return expr.rebuild(leaf=lambda t: _check_leaf(cell, t, where), scalar=lambda e: _changed(cell, e, where))
     e = as_expr(expr, where)
     _check_defined(e, where)
     mapping = {}
@@ -176,6 +196,36 @@ def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
         if canonical is not None and canonical != s:
             mapping[s] = canonical
     return e.xreplace(mapping) if mapping else e
+
+
+def _changed(cell, e: sp.Expr, where: str) -> sp.Expr | None:
+    out = normalise(cell, e, where)
+    return None if out is e else out
+
+
+def _check_leaf(cell, t: Tensor, where: str) -> None:
+    """A named array in an expression is a declared quantity of its shape, read at a time it has."""
+    name, when = t.extra
+    if name not in cell:
+        known = ", ".join(cell.names()) or "none yet"
+        raise errors.UnknownSymbolError(
+            f"{where} uses {name!r}, which cell {cell.name!r} does not declare (known: {known});"
+            f" declare it first, e.g. cell.param({name!r}, shape={t.shape!r})"
+        )
+    kind, shape = cell.kind(name), cell.shape(name)
+    if shape != t.shape:
+        raise errors.ShapeError(
+            f"{where} uses {name!r} with shape {shape_text(t.shape)}, but it has shape {shape_text(shape)}"
+        )
+    if isinstance(when, int):
+        raise errors.ExpressionError(
+            f"{where} uses {name}_{when}, a value at a fixed step; a cell describes a generic step:"
+            f" use {name} (current) or {name}.prev (previous)"
+        )
+    if (when == "param") != (kind == PARAM):
+        raise errors.ExpressionError(f"{where} uses {name!r} as {'a param' if when == 'param' else a(kind)}"
+                                     f" but it is {a(kind)} of cell {cell.name!r}")
+    _check_use(Prev(name) if when == "prev" else sp.Symbol(name), name, kind, where)
 
 
 def _check_defined(e: sp.Expr, where: str) -> None:

@@ -84,6 +84,11 @@ def _np_softmax_vector(z):
     return e / e.sum()
 
 
+def _np_logsumexp_vector(z):
+    m = np.max(z)
+    return m + np.log(np.exp(z - m).sum())
+
+
 def _mp_softmax(k, *z):
     e = [mpmath.exp(v) for v in z]
     return e[int(k)] / mpmath.fsum(e)
@@ -121,7 +126,8 @@ class NumericForms:
 
 BACKENDS = ("python", "numpy", "mpmath", "jax")
 
-#: name (as sympy prints the function) -> its numeric forms; ``softmax`` is the whole vector's (array programs)
+#: name (as sympy prints the function) -> its numeric forms; ``softmax`` and ``logsumexp_vector`` take a
+#: whole vector (the array programs')
 FORMS = {
     "sigmoid": NumericForms(
         python=_py_sigmoid, numpy=_np_sigmoid, mpmath=_mp_sigmoid, jax=lambda jax: jax.nn.sigmoid,
@@ -140,6 +146,7 @@ FORMS = {
         c=f"static double symbrnn_logsumexp(long n, const double *z)\n{{\n{_C_MAX_AND_SUM}\n"
           "    return m + log(s);\n}"),
     "softmax": NumericForms(numpy=_np_softmax_vector, jax=lambda jax: jax.nn.softmax),
+    "logsumexp_vector": NumericForms(numpy=_np_logsumexp_vector, jax=lambda jax: jax.scipy.special.logsumexp),
 }
 
 #: sympy's own functions on Python floats: math is several times faster than numpy on scalars
@@ -162,5 +169,5 @@ def numeric_forms(backend: str, jax=None) -> dict[str, Callable]:
 #: the C helpers, by the name the generated C calls (``symbrnn_sigmoid``)
 C_HELPERS = {f"symbrnn_{name.lower()}": forms.c for name, forms in FORMS.items() if forms.c is not None}
 #: the componentwise numpy and mpmath forms (lambdify's modules for the step kernels and the checks)
-NUMPY_FUNCTIONS = {k: v for k, v in numeric_forms("numpy").items() if k != "softmax"}
+NUMPY_FUNCTIONS = {k: v for k, v in numeric_forms("numpy").items() if k not in ("softmax", "logsumexp_vector")}
 MPMATH_FUNCTIONS = numeric_forms("mpmath")

@@ -21,11 +21,11 @@ Examples
 (tanh(z), Heaviside(z, 0))
 >>> from symbrnn.declare.tensor import Tensor
 >>> v = Tensor.symbols("v", 2)
->>> tanh(v)
-Tensor([tanh(v[0]_t), tanh(v[1]_t)])
+>>> tanh(v), tanh(v).tolist()
+(Tensor(tanh(v_t), shape=(2,)), [tanh(v[0]_t), tanh(v[1]_t)])
 >>> s = softmax(v)
->>> s
-Tensor([softmax(v[0]_t, v[1]_t)[0], softmax(v[0]_t, v[1]_t)[1]])
+>>> s.tolist()
+[softmax(v[0]_t, v[1]_t)[0], softmax(v[0]_t, v[1]_t)[1]]
 >>> s[0].diff(v[1])
 -softmax(v[0]_t, v[1]_t)[0]*softmax(v[0]_t, v[1]_t)[1]
 >>> logsumexp(v).diff(v[0]) == s[0]
@@ -211,15 +211,12 @@ def softmax(z) -> Tensor:
 
     Returns
     -------
-    Tensor of shape (n,) whose components are :class:`Softmax` applications.
+    Tensor of shape (n,); its components are :class:`Softmax` applications.
     """
     if not isinstance(z, Tensor) or z.ndim != 1:
         shape = z.shape if isinstance(z, Tensor) else ()
         raise errors.ShapeError(f"softmax needs a vector (a Tensor of shape (n,)), got shape {shape}")
-    args = z.flat()
-    out = Tensor([Softmax(k, *args) for k in range(len(args))])
-    out.op = ("softmax", z)
-    return out
+    return Tensor.node("softmax", (z,), z.shape, Softmax)
 
 
 class logsumexp(sp.Function):
@@ -234,13 +231,13 @@ class logsumexp(sp.Function):
     >>> z = Tensor.symbols("z", 2)
     >>> logsumexp(z).diff(z[1])
     softmax(z[0]_t, z[1]_t)[1]
-    >>> float(logsumexp(Tensor([0.0, 0.0])).evalf())
+    >>> float(sp.sympify(logsumexp(Tensor([0.0, 0.0]))).evalf())
     0.6931471805599453
     """
 
     def __new__(cls, *args, **kwargs):
-        if len(args) == 1 and isinstance(args[0], Tensor):
-            args = tuple(args[0].flat())
+        if len(args) == 1 and isinstance(args[0], Tensor):  # of a whole vector: a scalar Tensor
+            return Tensor.node("reduce", (args[0],), (), cls)
         return super().__new__(cls, *args, **kwargs)
 
     def fdiff(self, argindex=1):

@@ -29,17 +29,20 @@ True
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import numpy as np
 import sympy as sp
 
+from ..core import errors
 from ..core.kinds import INIT, KIND, PARAM, SHAPE, STATE, SYMBOL
 from ..core.symbols import initial_name
 from .cell import Cell
 from .tensor import Tensor, component_name
 
-__all__ = ["ComponentCell", "assemble", "components", "expand_wrt", "lowered", "regroup"]
+__all__ = ["COMPONENTWISE_LIMIT", "ComponentCell", "assemble", "component_count", "components", "expand_wrt",
+           "lowered", "regroup"]
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -52,14 +55,38 @@ def components(cell: Cell, name: str) -> list[str]:
     return [component_name(name, index) for index in np.ndindex(shape)]
 
 
+#: componentwise work (a cell of scalar components) is refused for a cell with more components than this
+COMPONENTWISE_LIMIT = 50_000
+
+
+def component_count(cell: Cell) -> int:
+    """How many scalar components the quantities of ``cell`` have in all."""
+    return sum(math.prod(cell.shape(n)) for n in cell.names())
+
+
 def lowered(cell: Cell) -> Cell:
-    """The scalar cell of ``cell``'s components; ``cell`` itself if it has no shaped quantity."""
+    """The scalar cell of ``cell``'s components; ``cell`` itself if it has no shaped quantity.
+
+    Raises
+    ------
+    ShapeError
+        If the cell has more than :data:`COMPONENTWISE_LIMIT` components: its work is done at the
+        matrix level (array programs, matrix derivations), never component by component.
+    """
     if not cell.shaped:
         return cell
     cached = _CACHE.get(cell)
     if cached is not None and cached[0] == cell.version:
         return cached[1]
     cell.validate()
+    count = component_count(cell)
+    if count > COMPONENTWISE_LIMIT:
+        raise errors.ShapeError(
+            f"cell {cell.name!r} has {count:,} components; componentwise work (strategy 'bptt', 'straight' or"
+            f" 'terms', backend 'c', a component such as wrt='W[1,0]') is limited to {COMPONENTWISE_LIMIT:,}:"
+            " use the matrix route (gradients() with strategy='auto' or 'arrays', derive(..., wrt='W',"
+            " mode='reverse'))"
+        )
     low = ComponentCell(cell)
     _CACHE[cell] = (cell.version, low)
     return low

@@ -1,20 +1,25 @@
-"""Tensor: vectors and matrices of sympy expressions, with numpy's semantics.
+"""Tensor: vectors and matrices as expressions over named arrays, with numpy's semantics; components on request.
 
 A quantity declared with a shape (``cell.param("W", shape=(3, 2))``) is a
-:class:`Tensor` of component symbols named ``W[0,0]``, ``W[0,1]``, ...; the
-expressions built from it follow numpy: ``@`` is the matrix product, ``*``,
-``/``, ``+``, ``-`` and ``**`` act elementwise and broadcast, ``.T``
-transposes, ``.sum()`` sums, ``h[0]`` indexes and slices. Every component is
-an ordinary sympy expression, which is what the engine differentiates.
+:class:`Tensor` leaf: the named array ``W``. Expressions built from it
+follow numpy: ``@`` is the matrix product, ``*``, ``/``, ``+``, ``-`` and
+``**`` act elementwise and broadcast, ``.T`` transposes, ``.sum()`` and
+``.mean()`` reduce, ``h[0:4]`` slices. Each result is a small graph node
+(an operation and its operands) whose cost does not depend on the shapes;
+its components, sympy expressions in ``W[0,0]``, ``x[1]_t``, ..., are made
+only when something asks for them (:meth:`Tensor.tolist`, ``t[i, j]`` with
+whole numbers, the componentwise engine), see :mod:`.components`.
 
 Examples
 --------
 >>> W = Tensor.symbols("W", (2, 2), kind="param")
 >>> x = Tensor.symbols("x", 2)
->>> W @ x
-Tensor([W[0,0]*x[0]_t + W[0,1]*x[1]_t, W[1,0]*x[0]_t + W[1,1]*x[1]_t])
->>> (x * 2 + 1).shape, W.T[0, 1], (W @ x).sum()
-((2,), W[1,0], W[0,0]*x[0]_t + W[0,1]*x[1]_t + W[1,0]*x[0]_t + W[1,1]*x[1]_t)
+>>> print(W @ x + 1)
+W @ x_t + 1
+>>> (W @ x).tolist()
+[W[0,0]*x[0]_t + W[0,1]*x[1]_t, W[1,0]*x[0]_t + W[1,1]*x[1]_t]
+>>> (x * 2 + 1).shape, W.T[0, 1], (W @ x).sum().shape
+((2,), W[1,0], ())
 >>> x + Tensor.symbols("b", 3, kind="param")
 Traceback (most recent call last):
 ...
@@ -24,23 +29,20 @@ symbrnn.ShapeError: x + b: shapes (2,) and (3,) do not broadcast; make them equa
 from __future__ import annotations
 
 import numbers
-import operator
 import re
 
 import numpy as np
 import sympy as sp
 
 from ..core import errors
-from ..core.symbols import Now, now, param, step_name
+from ..core.symbols import step_name
+from . import tensortext, tensorwalk
+from .components import component, component_name, element, materialize
 
-__all__ = ["Tensor", "component_name", "shape_text", "split_component"]
+__all__ = ["Tensor", "component_name", "element", "shape_text", "split_component"]
 
 _COMPONENT = re.compile(r"^(.+)\[(\d+(?:,\d+)*)\]$")
-
-
-def component_name(name: str, index: tuple[int, ...]) -> str:
-    """The name of one component of a shaped quantity: ``W[1,0]``, ``h[2]``."""
-    return f"{name}[{','.join(str(int(i)) for i in index)}]"
+LEAF = "leaf"
 
 
 def split_component(name: str) -> tuple[str, tuple[int, ...]] | None:
@@ -56,48 +58,38 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return str(tuple(int(n) for n in shape))
 
 
-def element(value, where: str = "tensor element") -> sp.Expr:
-    """A number or sympy expression as a sympy ``Expr`` (numbers become exact or Float)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool) or value is None:
-        raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {value!r}")
-    if isinstance(value, sp.Expr):
-        return value
-    if isinstance(value, numbers.Integral):
-        return sp.Integer(int(value))
-    if isinstance(value, numbers.Rational):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, numbers.Real):
-        return sp.Float(float(value))
-    raise errors.ExpressionError(f"{where}: expected a sympy expression or a number, got {type(value).__name__}")
-
-
-def _object_array(value) -> np.ndarray:
-    if isinstance(value, sp.MatrixBase):
-        value = value.tolist()
-    arr = np.array(value, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    for index in np.ndindex(arr.shape):
-        out[index] = element(arr[index])
-    return out
-
-
-def _scalar_array(value) -> np.ndarray:
-    out = np.empty((), dtype=object)
-    out[()] = value
-    return out
+def _key_part(v):
+    if isinstance(v, Tensor):
+        return v.key
+    if isinstance(v, slice):
+        return ("slice", v.start, v.stop, v.step)
+    if isinstance(v, tuple):
+        return tuple(_key_part(p) for p in v)
+    return v
 
 
 class Tensor:
-    """An n-dimensional array of sympy expressions with numpy's operators.
+    """An n-dimensional array expression: an operation on named arrays (and scalars), with numpy's operators.
 
     Parameters
     ----------
     data : nested lists, numpy array or sympy Matrix
-        The components: numbers or sympy expressions.
+        An array given by its components (numbers or sympy expressions).
     name : str, optional
         The quantity it is (set for declared quantities, used in messages).
+
+    Attributes
+    ----------
+    op : str
+        How it is made: ``"leaf"`` (a named array; ``extra`` is (name, when),
+        when ``"param"``, ``"now"``, ``"prev"`` or a step), ``"const"``
+        (given by components), ``"fill"``, ``+ - * / **``, ``"neg"``, ``"@"``,
+        ``"T"``, ``"getitem"`` (``extra``: the index), ``"sum"`` (the axis),
+        ``"map"`` (the elementwise function), ``"softmax"``, ``"reduce"`` (a
+        function of every component, such as logsumexp) or ``"concat"``.
+    args : tuple
+        The operands: Tensors, or sympy scalars.
+    shape : tuple of int
 
     Examples
     --------
@@ -111,48 +103,49 @@ class Tensor:
 
     _op_priority = 20.0  # sympy defers to Tensor's reflected operators
     __array_ufunc__ = None  # and so does numpy
-    #: how the tensor was made, for the array-level program (:mod:`symbrnn.codegen.arrays.plan`): ("leaf", name, lag),
-    #: (operator, left, right), ("neg", a), ("getitem", a, key), ("T", a), ("sum", a, axis),
-    #: ("map", function, a) or ("softmax", a); None if unknown (built from components)
-    op = None
 
     def __init__(self, data, *, name: str | None = None):
-        ready = isinstance(data, np.ndarray) and data.dtype == object and _checked(data)
-        self._a = data if ready else _object_array(data)
-        self.name = name
+        if isinstance(data, sp.MatrixBase):
+            data = data.tolist()
+        arr = np.array(data, dtype=object)
+        out = np.empty(arr.shape, dtype=object)
+        for index in np.ndindex(arr.shape):
+            out[index] = element(arr[index])
+        self.op, self.args, self.extra, self.shape, self.name = "const", (), None, out.shape, name
+        self._components, self._key = out, None
+
+    @classmethod
+    def node(cls, op: str, args: tuple, shape: tuple, extra=None, name: str | None = None) -> Tensor:
+        """The Tensor of operation ``op`` on ``args`` (no checks: the operators check their operands)."""
+        t = cls.__new__(cls)
+        t.op, t.args, t.extra, t.shape, t.name = op, tuple(args), extra, tuple(shape), name
+        t._components = t._key = None
+        return t
 
     @classmethod
     def symbols(cls, name: str, shape, *, kind: str = "input") -> Tensor:
-        """The component symbols of a declared quantity (params are step-free, the rest per step)."""
+        """The named array of a declared quantity (a param is step-free, the rest per step)."""
         shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-        make = param if kind == "param" else now
-        arr = np.empty(shape, dtype=object)
-        for index in np.ndindex(shape):
-            arr[index] = make(component_name(name, index))
-        return _traced(cls._wrap(arr, name), "leaf", name, "param" if kind == "param" else "now")
+        return cls.node(LEAF, (), shape, (name, "param" if kind == "param" else "now"), name)
 
     @classmethod
-    def _wrap(cls, arr: np.ndarray, name: str | None = None) -> Tensor:
-        t = cls.__new__(cls)
-        t._a, t.name = arr, name
-        return t
+    def full(cls, shape: tuple, value) -> Tensor:
+        """Every component ``value`` (a scalar broadcast to ``shape``)."""
+        return cls.node("fill", (element(value),), shape)
 
     # ------------------------------------------------------------------ basics
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The shape, as numpy gives it."""
-        return self._a.shape
-
-    @property
     def ndim(self) -> int:
-        return self._a.ndim
+        return len(self.shape)
 
     @property
     def size(self) -> int:
-        return self._a.size
+        return int(np.prod(self.shape, dtype=np.int64))
 
     def __len__(self) -> int:
-        return len(self._a)
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
@@ -160,30 +153,42 @@ class Tensor:
 
     def tolist(self):
         """The components as nested lists."""
-        return self._a.tolist()
+        return materialize(self).tolist()
 
     def flat(self) -> list[sp.Expr]:
         """The components in row-major order."""
-        return list(self._a.flat)
+        return list(materialize(self).flat)
 
     def items(self):
         """(index, component) pairs in row-major order."""
-        return [(index, self._a[index]) for index in np.ndindex(self.shape)]
+        arr = materialize(self)
+        return [(index, arr[index]) for index in np.ndindex(self.shape)]
 
-    def __repr__(self) -> str:
-        return f"Tensor({_text(self.tolist())})"
-
-    def __str__(self) -> str:
-        return _text(self.tolist())
+    @property
+    def key(self) -> tuple:
+        """What two equal expressions share: the operation, shape and operands (components for a constant)."""
+        if self._key is None:  # made once: a node never changes
+            if self.op == "const":
+                self._key = ("const", self.shape, tuple(self._components.flat))
+            else:
+                self._key = (self.op, self.shape, _key_part(self.extra), tuple(_key_part(a) for a in self.args))
+        return self._key
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Tensor) and self.shape == other.shape and all(
-            a == b for a, b in zip(self._a.flat, other._a.flat, strict=True))
+        return isinstance(other, Tensor) and self.key == other.key
 
     def __hash__(self) -> int:
-        return hash((self.shape, tuple(self._a.flat)))
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Tensor({self}, shape={shape_text(self.shape)})"
+
+    def __str__(self) -> str:
+        return tensortext.text(self)
 
     def _sympy_(self):
+        if not self.shape:  # a scalar: its one component
+            return materialize(self)[()]
         raise errors.ExpressionError(
             f"{_describe(self)} is a tensor: sympy's own functions take scalars; use symbrnn's elementwise"
             " functions (symbrnn.tanh, sigmoid, exp, log, relu, softmax)"
@@ -191,108 +196,129 @@ class Tensor:
 
     @property
     def free_symbols(self) -> set:
-        return set().union(*(e.free_symbols for e in self._a.flat)) if self.size else set()
+        """The component symbols the components use (builds the components)."""
+        return set().union(*(e.free_symbols for e in materialize(self).flat)) if self.size else set()
+
+    def leaves(self) -> set[tuple[str, object]]:
+        """The named arrays the expression reads: (name, when) pairs."""
+        return tensorwalk.leaves(self)
+
+    def scalars(self) -> set[sp.Symbol]:
+        """The free symbols of the expression's scalar operands and constant components (not of its leaves)."""
+        return tensorwalk.scalars(self)
+
+    def diff(self, *symbols) -> sp.Expr:
+        """A 0-d tensor's derivative, as sympy's of its component."""
+        return sp.diff(sp.sympify(self), *symbols)
+
+    # ------------------------------------------------------------------ rebuilding
+    def rebuild(self, leaf=None, scalar=None) -> Tensor:
+        """The same expression with each leaf replaced by ``leaf(t)`` and each scalar operand by ``scalar(e)``.
+
+        Either function returns None to keep what it was given; unchanged parts are shared, not copied.
+        """
+        return tensorwalk.rebuild(self, leaf, scalar)
 
     def map(self, f) -> Tensor:
-        """``f`` applied to every component (an activation of :mod:`symbrnn.declare.functions` is recorded as such)."""
-        out = np.empty(self.shape, dtype=object)
-        for index in np.ndindex(self.shape):
-            out[index] = element(f(self._a[index]))
-        return _traced(Tensor._wrap(out), "map", f, self)
+        """``f`` applied to every component (an activation of :mod:`symbrnn.declare.functions`, sympy's ``exp``)."""
+        return Tensor.node("map", (self,), self.shape, f)
 
     def xreplace(self, mapping) -> Tensor:
-        """Every component with ``mapping`` applied (sympy's ``xreplace``)."""
-        return self.map(lambda e: e.xreplace(mapping))
+        """The components with ``mapping`` applied (sympy's ``xreplace``): a constant Tensor of the result."""
+        return Tensor(np.vectorize(lambda e: e.xreplace(mapping), otypes=[object])(materialize(self)))
 
     def __getitem__(self, key):
-        r = self._a[key]
-        if isinstance(r, np.ndarray):
-            return _traced(Tensor._wrap(r), "getitem", self, key)
-        return r
+        key = _plain_key(key, self.shape)
+        shape = np.broadcast_to(0, self.shape)[key].shape
+        if shape == () and all(isinstance(k, int) for k in key) and len(key) == self.ndim:  # one component
+            return component(self, tuple(k + n if k < 0 else k for k, n in zip(key, self.shape, strict=False)))
+        return Tensor.node("getitem", (self,), shape, key)
 
     @property
     def T(self) -> Tensor:
         """The transpose (axes reversed, as numpy's ``.T``)."""
-        return _traced(Tensor._wrap(self._a.T, None if self.name is None else f"{self.name}.T"), "T", self)
+        return Tensor.node("T", (self,), tuple(reversed(self.shape)), None,
+                           None if self.name is None else f"{self.name}.T")
 
     def transpose(self) -> Tensor:
         return self.T
 
-    def sum(self, axis=None):
-        """The sum of the components (a scalar), or along ``axis`` (a Tensor)."""
-        if axis is None:
-            return sp.Add(*self._a.flat)
-        return _traced(_result(self._a.sum(axis=axis)), "sum", self, axis)
+    def sum(self, axis=None) -> Tensor:
+        """The sum of the components (a 0-d Tensor), or along ``axis``."""
+        if axis is not None:
+            if not isinstance(axis, numbers.Integral) or not -self.ndim <= axis < self.ndim:
+                raise errors.ShapeError(f"sum(axis={axis!r}): {_describe(self)} has shape {shape_text(self.shape)}")
+            axis = int(axis) % self.ndim
+        shape = () if axis is None else self.shape[:axis] + self.shape[axis + 1:]
+        return Tensor.node("sum", (self,), shape, axis)
 
-    def mean(self, axis=None):
+    def mean(self, axis=None) -> Tensor:
         """The mean of the components, or along ``axis``."""
         n = self.size if axis is None else self.shape[axis]
         return self.sum(axis) / n
 
     @property
     def prev(self) -> Tensor:
-        """The previous-step value of a declared state: its components' ``h[i]_{t-1}``."""
-        if not all(isinstance(e, Now) for e in self._a.flat):
+        """The previous-step value of a declared state: ``h_{t-1}``."""
+        if self.op != LEAF or self.extra[1] != "now":
             raise errors.ExpressionError(f".prev: {_describe(self)} is not a declared per-step quantity")
-        out = Tensor._wrap(_map_raw(self._a, lambda e: e.prev), f"{self.name}.prev")
-        return _traced(out, "leaf", self.op[1], "prev") if self.op and self.op[:1] == ("leaf",) else out
+        return Tensor.node(LEAF, (), self.shape, (self.extra[0], "prev"), f"{self.name}.prev")
 
     def at(self, t: int) -> Tensor:
-        """The components at the concrete step ``t`` (``h.at(0)``: the initial state)."""
-        if not all(isinstance(e, Now) for e in self._a.flat):
+        """The quantity at the concrete step ``t`` (``h.at(0)``: the initial state)."""
+        if self.op != LEAF or self.extra[1] != "now":
             raise errors.ExpressionError(f".at: {_describe(self)} is not a declared per-step quantity")
-        return Tensor._wrap(_map_raw(self._a, lambda e: e.at(t)), step_name(self.name, t))
+        return Tensor.node(LEAF, (), self.shape, (self.extra[0], int(t)), step_name(self.name, t))
 
     # --------------------------------------------------------------- operators
-    def _binary(self, other, op, symbol: str, reflected: bool = False):
+    def _binary(self, other, symbol: str, reflected: bool = False):
         b = _operand(other)
         if b is None:
             return NotImplemented
-        a = self._a
-        left, right = (other, self) if reflected else (self, other)
+        left, right = (b, self) if reflected else (self, b)
         try:
-            np.broadcast_shapes(a.shape, b.shape)
+            shape = np.broadcast_shapes(_shape(left), _shape(right))
         except ValueError:
             raise errors.ShapeError(
                 f"{_describe(left)} {symbol} {_describe(right)}: shapes {shape_text(_shape(left))} and"
                 f" {shape_text(_shape(right))} do not broadcast; make them equal (or one a scalar)"
             ) from None
-        return _traced(_result(op(b, a) if reflected else op(a, b)), symbol, _traceable(left), _traceable(right))
+        return Tensor.node(symbol, (left, right), shape)
 
     def __add__(self, other):
-        return self._binary(other, operator.add, "+")
+        return self._binary(other, "+")
 
     def __radd__(self, other):
-        return self._binary(other, operator.add, "+", True)
+        return self._binary(other, "+", True)
 
     def __sub__(self, other):
-        return self._binary(other, operator.sub, "-")
+        return self._binary(other, "-")
 
     def __rsub__(self, other):
-        return self._binary(other, operator.sub, "-", True)
+        return self._binary(other, "-", True)
 
     def __mul__(self, other):
-        return self._binary(other, operator.mul, "*")
+        return self._binary(other, "*")
 
     def __rmul__(self, other):
-        return self._binary(other, operator.mul, "*", True)
+        return self._binary(other, "*", True)
 
     def __truediv__(self, other):
-        return self._binary(other, operator.truediv, "/")
+        return self._binary(other, "/")
 
     def __rtruediv__(self, other):
-        return self._binary(other, operator.truediv, "/", True)
+        return self._binary(other, "/", True)
 
     def __pow__(self, other):
         if isinstance(other, Tensor):
             raise errors.ShapeError(f"{_describe(self)} ** {_describe(other)}: the exponent must be a scalar")
-        return self._binary(other, operator.pow, "**")
+        return self._binary(other, "**")
 
     def __rpow__(self, other):
-        return self._binary(other, operator.pow, "**", True)
+        return self._binary(other, "**", True)
 
     def __neg__(self):
-        return _traced(Tensor._wrap(_map_raw(self._a, operator.neg)), "neg", self)
+        return Tensor.node("neg", (self,), self.shape)
 
     def __pos__(self):
         return self
@@ -304,46 +330,19 @@ class Tensor:
         return _matmul(other, self)
 
 
-def _traced(result, *op):
-    """``result`` with how it was made recorded (only a Tensor records it)."""
-    if isinstance(result, Tensor):
-        result.op = op
-    return result
-
-
-def _traceable(value):
-    """An operand as the op records it: a Tensor as it is, anything else as a Tensor or sympy scalar."""
+def _operand(value):
+    """``value`` as a Tensor operand: a Tensor, a sympy scalar, or None if Tensor arithmetic does not take it."""
     if isinstance(value, Tensor):
         return value
-    arr = _operand(value)
-    return Tensor._wrap(arr) if arr.ndim else arr[()]
-
-
-def _checked(arr: np.ndarray) -> bool:
-    return all(isinstance(e, sp.Expr) for e in arr.flat)
-
-
-def _map_raw(arr: np.ndarray, f) -> np.ndarray:
-    out = np.empty(arr.shape, dtype=object)
-    for index in np.ndindex(arr.shape):
-        out[index] = f(arr[index])
-    return out
-
-
-def _operand(value) -> np.ndarray | None:
-    """``value`` as an object array, or None if Tensor arithmetic does not take it."""
-    if isinstance(value, Tensor):
-        return value._a
-    if isinstance(value, (np.ndarray, sp.MatrixBase)):
-        return _object_array(value)
+    if isinstance(value, (np.ndarray, sp.MatrixBase, list)):
+        return Tensor(value)
     if isinstance(value, (sp.Expr, numbers.Number, np.generic)) and not isinstance(value, bool):
-        return _scalar_array(element(value))
+        return element(value)
     return None
 
 
 def _shape(value) -> tuple[int, ...]:
-    arr = _operand(value)
-    return () if arr is None else arr.shape
+    return value.shape if isinstance(value, Tensor) else ()
 
 
 def _describe(value) -> str:
@@ -353,46 +352,47 @@ def _describe(value) -> str:
     return f"a {shape_text(shape)} tensor" if shape else "a scalar"
 
 
-def _result(arr):
-    if isinstance(arr, np.ndarray) and arr.ndim > 0:
-        return Tensor._wrap(_map_raw(arr, element))
-    return element(arr[()] if isinstance(arr, np.ndarray) else arr)
-
-
 def _matmul(left, right):
     a, b = _operand(left), _operand(right)
     if a is None or b is None:
         return NotImplemented
-    if a.ndim == 0 or b.ndim == 0:
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
         raise errors.ShapeError(
-            f"{_describe(left)} @ {_describe(right)}: @ is the matrix product of arrays; to scale by a scalar use *"
+            f"{_describe(a)} @ {_describe(b)}: @ is the matrix product of arrays; to scale by a scalar use *"
         )
-    try:
-        return _traced(_result(_product(a, b)), "@", _traceable(left), _traceable(right))
-    except ValueError:
+    if len(sa) > 2 or len(sb) > 2:
+        raise errors.ShapeError(f"{_describe(a)} @ {_describe(b)}: @ takes vectors and matrices (at most 2 axes)")
+    inner = sb[-2] if len(sb) == 2 else sb[0]
+    if sa[-1] != inner:
         raise errors.ShapeError(
-            f"{_describe(left)} @ {_describe(right)}: shapes {shape_text(a.shape)} and {shape_text(b.shape)}"
-            f" do not fit: the last axis of the left ({a.shape[-1]}) must equal"
-            f" the {'only' if b.ndim == 1 else 'second-to-last'} axis of the right ({b.shape[-2 if b.ndim > 1 else 0]})"
-        ) from None
+            f"{_describe(a)} @ {_describe(b)}: shapes {shape_text(sa)} and {shape_text(sb)}"
+            f" do not fit: the last axis of the left ({sa[-1]}) must equal"
+            f" the {'only' if len(sb) == 1 else 'second-to-last'} axis of the right ({inner})"
+        )
+    shape = sa[:-1] + sb[1:] if len(sb) == 2 else sa[:-1]
+    return Tensor.node("@", (a, b), shape)
 
 
-def _product(a: np.ndarray, b: np.ndarray):
-    """np.matmul of object arrays, each entry one sympy Add of its products (numpy adds them pairwise: O(n²))."""
-    if a.ndim > 2 or b.ndim > 2 or a.shape[-1] != b.shape[0]:
-        return np.matmul(a, b)  # raises ValueError if the shapes do not fit
-    rows = a if a.ndim == 2 else a[None, :]
-    cols = b if b.ndim == 2 else b[:, None]
-    out = np.empty((rows.shape[0], cols.shape[1]), dtype=object)
-    for i in range(rows.shape[0]):
-        for j in range(cols.shape[1]):
-            out[i, j] = sp.Add(*[x * y for x, y in zip(rows[i], cols[:, j], strict=True)])
-    if a.ndim == 1 and b.ndim == 1:
-        return out[0, 0]
-    return out[0] if a.ndim == 1 else out[:, 0] if b.ndim == 1 else out
-
-
-def _text(value) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_text(v) for v in value) + "]"
-    return str(value)
+def _plain_key(key, shape: tuple) -> tuple:
+    """An index of whole numbers and slices, as a tuple of ints and slices; a clear error otherwise."""
+    parts = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in parts:
+        if isinstance(k, slice):
+            for b in (k.start, k.stop, k.step):
+                if b is not None and (isinstance(b, bool) or not isinstance(b, numbers.Integral)):
+                    raise errors.ShapeError(f"index {key!r}: slice bounds must be whole numbers")
+            out.append(slice(*(None if b is None else int(b) for b in (k.start, k.stop, k.step))))
+        elif isinstance(k, numbers.Integral) and not isinstance(k, bool):
+            out.append(int(k))
+        elif k is None:  # a new axis, as numpy's
+            out.append(None)
+        else:
+            raise errors.ShapeError(f"index {key!r}: use whole numbers, slices and None")
+    if len([k for k in out if k is not None]) > len(shape):
+        raise IndexError(f"too many indices for a tensor of shape {shape_text(shape)}")
+    for k, n in zip([k for k in out if k is not None], shape, strict=False):
+        if isinstance(k, int) and not -n <= k < n:
+            raise IndexError(f"index {k} is out of bounds for an axis of size {n}")
+    return tuple(out)

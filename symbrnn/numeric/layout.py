@@ -54,15 +54,34 @@ class Layout:
 
     def __init__(self, cell: Cell):
         self.cell = cell
-        low = lowered(cell)
-        self.states, self.data, self.params = low.states(), low.names(INPUT) + low.names(TARGET), low.names(PARAM)
-        self.inits = [self.params.index(low.init_param(s)) if low.init_param(s) else float(low.init(s))
-                      for s in self.states]
         self.default_plan = expand_wrt(cell, list(cell.names(PARAM)))
         self._shaped_data = cell.names(INPUT) + cell.names(TARGET)
+
+    @cached_property
+    def _order(self) -> tuple:
+        low = lowered(self.cell)  # the components: made only for the componentwise programs
+        states, data, params = low.states(), low.names(INPUT) + low.names(TARGET), low.names(PARAM)
         # lowering keeps each quantity's components together, row-major, in declaration order
-        assert tuple(c for n in self._shaped_data for c in components(cell, n)) == self.data
-        assert tuple(c for n in cell.names(PARAM) for c in components(cell, n)) == self.params
+        assert tuple(c for n in self._shaped_data for c in components(self.cell, n)) == data
+        assert tuple(c for n in self.cell.names(PARAM) for c in components(self.cell, n)) == params
+        inits = [params.index(low.init_param(s)) if low.init_param(s) else float(low.init(s)) for s in states]
+        return states, data, params, inits
+
+    @property
+    def states(self) -> tuple:
+        return self._order[0]
+
+    @property
+    def data(self) -> tuple:
+        return self._order[1]
+
+    @property
+    def params(self) -> tuple:
+        return self._order[2]
+
+    @property
+    def inits(self) -> list:
+        return self._order[3]
 
     @cached_property
     def _data_at(self) -> list:
@@ -159,16 +178,17 @@ class Layout:
 
     def array_gradients(self, grads: dict, wrt) -> dict:
         """The array program's gradients (whole params and initial states) for the names asked for."""
+        names = list(self.cell.names(PARAM)) if wrt is None else [str(getattr(w, "name", w)) for w in wrt]
         out, flat = {}, None
-        for n, shape, comps in self.plan(wrt):
+        for n in names:
             if n in grads:  # a whole param or initial state
-                out[n] = np.array(grads[n], dtype=float) if shape else float(grads[n])
+                out[n] = np.array(grads[n], dtype=float) if np.ndim(grads[n]) else float(grads[n])
                 continue
             if flat is None:  # a component, such as W[1,0] or h[0]_0
                 flat = self._components(grads)
-            if comps[0] not in flat:
-                raise errors.WrtError(f"wrt={comps[0]}: not a param or an initial state of cell {self.cell.name!r}")
-            out[n] = float(flat[comps[0]])
+            if n not in flat:
+                raise errors.WrtError(f"wrt={n}: not a param or an initial state of cell {self.cell.name!r}")
+            out[n] = float(flat[n])
         return out
 
     def _components(self, grads: dict) -> dict:

@@ -118,20 +118,22 @@ class BPTTProgram:
     source : str
         The generated Python source of ``bptt(T, data..., params..., initial states...)``,
         which returns the total loss and the gradients, then dL/ds_0 per state.
-    layout : Layout
-        How values become the componentwise programs' arguments, and outputs gradients.
     """
 
     def __init__(self, cell: Cell):
         cell.validate()
         self.cell, self.version = cell, cell.version
-        self.layout = Layout(cell)
         self._c = None
         self._straight: dict[int, object] = {}  # T -> straight-line program, most recently used last
         self._runs: dict[int, int] = {}  # T -> runs of the componentwise Python program
 
     def __repr__(self) -> str:
         return f"BPTTProgram({self.cell.name!r})"
+
+    @cached_property
+    def layout(self) -> Layout:
+        """How values become the componentwise programs' arguments, and outputs gradients (made on first use)."""
+        return Layout(self.cell)
 
     @cached_property
     def plan(self) -> BPTTPlan:

@@ -29,18 +29,20 @@ Examples
         h = tanh(a)
         _v3 = V @ h
         yhat = _v3 + c
-        L = sum((1/2)*(-y + yhat)**2)
+        _v4 = yhat - y
+        _v5 = _v4 * _v4
+        _v6 = sum(_v5)
+        L = _v6 / 2
         _loss = _loss + L
         _s_h_prev[t] = h_prev
         _s_h[t] = h
-        _s_yhat[t] = yhat
+        _s__v4[t] = _v4
         h_prev = h
 <BLANKLINE>
 """
 
 from __future__ import annotations
 
-import numbers
 import re
 
 import numpy as np
@@ -50,6 +52,7 @@ from ...core.kinds import INPUT, LOSS, PARAM, STATE, TARGET
 from ...core.symbols import now, param, prev
 from ...declare.cell import Cell
 from ...declare.tensor import Tensor
+from ...declare.tensortext import key_text
 from ..printing import CodePrinter, identifiers
 from .rules import ADJOINTS, Site, Unsupported, is_elementwise
 from .scalars import ScalarCode
@@ -112,8 +115,7 @@ class ArrayPlan:
         self.loss = next(n for n in cell.names(LOSS))
         self._pr = CodePrinter()
         self._records: list[_Record] = []
-        self._vars: dict[int, str] = {}
-        self._keep: list = []  # the traced tensors stay alive, so their ids stay unique
+        self._vars: dict[tuple, str] = {}  # each expression's variable, by structure
         self._shape: dict[str, tuple] = {}
         self._needs: dict[str, bool] = {}
         self._count = 0
@@ -153,54 +155,45 @@ class ArrayPlan:
         return var
 
     def _emit(self, t: Tensor, root: str | None = None) -> str:
-        if id(t) in self._vars:
-            return self._vars[id(t)]
-        op = t.op
-        if op is None:
-            raise Unsupported(f"a {t.shape} tensor built from its components, not by Tensor operations")
-        if op[0] == "leaf":
-            var = self._leaf(op[1], op[2], t.shape)
+        if t.key in self._vars:  # the same expression written twice is computed once
+            return self._vars[t.key]
+        if t.op == "leaf":
+            var = self._leaf(*t.extra, t.shape)
+        elif t.op == "const":
+            var = self._constant(t)
         else:
-            operands, extra = self._operands(op)
-            var = self._add(root or self._temp(), op[0], operands, extra, t.shape)
-        self._vars[id(t)] = var
-        self._keep.append(t)
+            operands, extra = self._operands(t)
+            var = self._add(root or self._temp(), t.op, operands, extra, t.shape)
+        self._vars[t.key] = var
         return var
 
-    def _operands(self, op) -> tuple[list, object]:
-        kind = op[0]
-        if kind in _BINARY or kind in ("@", "**"):
-            return [self._operand(op[1]), self._operand(op[2])], None
-        if kind == "map":
-            if not is_elementwise(op[1]):
-                raise Unsupported(f"the elementwise function {getattr(op[1], '__name__', op[1])!r}")
-            return [self._operand(op[2])], op[1]
-        if kind in ("neg", "T", "softmax"):
-            return [self._operand(op[1])], None
-        if kind == "getitem":
-            return [self._operand(op[1])], _plain_key(op[2])
-        if kind == "sum":
-            return [self._operand(op[1])], op[2]
-        raise Unsupported(f"the tensor operation {kind!r}")  # pragma: no cover - every recorded kind is above
+    def _operands(self, t: Tensor) -> tuple[list, object]:
+        if t.op == "map" and not is_elementwise(t.extra):
+            raise Unsupported(f"the elementwise function {getattr(t.extra, '__name__', t.extra)!r}")
+        if t.op == "reduce" and getattr(t.extra, "__name__", None) != "logsumexp":
+            raise Unsupported(f"the reduction {getattr(t.extra, '__name__', t.extra)!r}")
+        if t.op not in ADJOINTS and t.op != "fill":
+            raise Unsupported(f"the tensor operation {t.op!r}")
+        if t.op == "getitem" and any(k is None for k in t.extra):
+            raise Unsupported(f"the index {key_text(t.extra)!r} (only whole numbers and slices)")
+        return [self._operand(a) for a in t.args], t.extra
 
     def _operand(self, value) -> tuple:
         if isinstance(value, Tensor):
-            if value.op is None and all(c.is_Number for c in value.flat()):
-                return ("t", self._constant(value))
             return ("t", self._emit(value))
         return ("s", value)
 
     def _constant(self, value: Tensor) -> str:
+        if not all(c.is_Number for c in value.flat()):
+            raise Unsupported(f"a {value.shape} tensor built from its components, not by Tensor operations")
         var = self._temp()
         self._shape[var], self._needs[var] = value.shape, False
         self._records.append(_Record(var, "const", [], np.array(value.tolist(), dtype=float), value.shape))
-        self._vars[id(value)] = var
-        self._keep.append(value)
         return var
 
-    def _leaf(self, name: str, lag: str, shape) -> str:
+    def _leaf(self, name: str, lag, shape) -> str:
         cell = self.cell
-        if name not in cell.names() or cell.shape(name) != tuple(shape):
+        if name not in cell.names() or cell.shape(name) != tuple(shape) or lag not in ("param", "now", "prev"):
             raise Unsupported(f"a tensor named {name!r} that is not a quantity of cell {cell.name!r}")
         var = self.ident[f"{name}.prev" if lag == "prev" else name]
         if var not in self._shape:
@@ -254,7 +247,7 @@ class ArrayPlan:
             return
         if kind == "const":
             return
-        code = [o[1] if o[0] == "t" else f"({self.scalars.code(o[1])})" for o in ops]
+        code = [o[1] if o[0] == "t" else self._scalar(o[1]) for o in ops]
         shapes = [self._shape[o[1]] if o[0] == "t" else () for o in ops]
         power = ops[1][1] if kind == "**" and ops[1][0] == "s" else None
         site = Site(g, v, code, shapes, shape, rec.extra, power)
@@ -304,11 +297,17 @@ class ArrayPlan:
         lines.append(f"    return _loss, [{', '.join(outputs)}]")
         return "\n".join(lines) + "\n"
 
+    def _scalar(self, e) -> str:
+        """A scalar operand's code, in parentheses unless it is a name or a whole or decimal number >= 0."""
+        code = self.scalars.code(e)
+        plain = e.is_Symbol or ((e.is_Integer or e.is_Float) and e >= 0)
+        return code if plain else f"({code})"
+
     def _is_param(self, var: str) -> bool:
         return var in {self.ident[p] for p in self.params}
 
     def _statement(self, r: _Record) -> str:
-        ops = [o[1] if o[0] == "t" else f"({self.scalars.code(o[1])})" for o in r.operands]
+        ops = [o[1] if o[0] == "t" else self._scalar(o[1]) for o in r.operands]
         if r.kind == "const":
             return ""
         if r.kind == "scalar":
@@ -322,48 +321,20 @@ class ArrayPlan:
         if r.kind == "T":
             return f"{r.var} = {ops[0]}.T"
         if r.kind == "getitem":
-            return f"{r.var} = {ops[0]}[{_key_code(r.extra)}]"
+            return f"{r.var} = {ops[0]}[{key_text(r.extra)}]"
         if r.kind == "sum":
-            return f"{r.var} = {ops[0]}.sum(axis={r.extra!r})"
+            return f"{r.var} = {ops[0]}.sum(axis={r.extra!r})" if r.extra is not None else f"{r.var} = sum({ops[0]})"
         if r.kind == "map":
             return f"{r.var} = {self._pr.doprint(r.extra(sp.Symbol(ops[0])))}"
+        if r.kind == "fill":
+            return f"{r.var} = full({r.shape!r}, {ops[0]})"
+        if r.kind == "reduce":
+            return f"{r.var} = _logsumexp({ops[0]})"
         return f"{r.var} = _softmax({ops[0]})"  # softmax
 
 
 def _names(line: str) -> set:
     return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", line))
-
-
-def _plain_key(key) -> tuple:
-    """An index of whole numbers and slices as a tuple of plain ints and slices; Unsupported otherwise."""
-    parts = key if isinstance(key, tuple) else (key,)
-
-    def bound(b):
-        if b is None or (isinstance(b, numbers.Integral) and not isinstance(b, bool)):
-            return None if b is None else int(b)
-        raise Unsupported(f"the index {key!r}")
-
-    out = []
-    for k in parts:
-        if isinstance(k, slice):
-            out.append(slice(bound(k.start), bound(k.stop), bound(k.step)))
-        elif isinstance(k, numbers.Integral) and not isinstance(k, bool):
-            out.append(int(k))
-        else:
-            raise Unsupported(f"the index {key!r} (only whole numbers and slices)")
-    return tuple(out)
-
-
-def _key_code(key: tuple) -> str:
-    """An index as Python writes it inside [...]: ``0:4``, ``1, 0:2``, ``6:``, ``::2``."""
-
-    def one(k) -> str:
-        if not isinstance(k, slice):
-            return str(k)
-        text = f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}"
-        return text if k.step is None else f"{text}:{k.step}"
-
-    return ", ".join(one(k) for k in key)
 
 
 def _array_code(values: np.ndarray) -> str:

@@ -116,7 +116,7 @@ def _scatter(g, key, shape):
 
 
 def _spread(g, axis, shape):
-    return np.broadcast_to(np.expand_dims(g, axis), shape)
+    return np.broadcast_to(g if axis is None else np.expand_dims(g, axis), shape)
 
 
 def namespace() -> dict:
@@ -125,8 +125,8 @@ def namespace() -> dict:
     forms = numeric_forms("numpy")
     space.update(forms)
     space.update(_unbroadcast=_unbroadcast, _scatter=_scatter, _spread=_spread, _softmax=forms.pop("softmax"),
-                 reduce=functools.reduce)
-    del space["softmax"]
+                 _logsumexp=forms.pop("logsumexp_vector"), reduce=functools.reduce)
+    del space["softmax"], space["logsumexp_vector"]
     space["__builtins__"] = {"range": range, "len": len, "slice": slice}
     return space
 

@@ -107,6 +107,8 @@ ADJOINTS = {
     "sum": lambda s: [(0, f"_spread({s.g}, {s.extra!r}, {s.shapes[0]!r})", True)],
     "map": _map,
     "softmax": lambda s: [(0, f"{s.out} * ({s.g} - sum({s.g} * {s.out}))", True)],
+    "reduce": lambda s: [(0, f"{s.g} * _softmax({s.operands[0]})", True)],  # logsumexp' = softmax
+    "fill": lambda s: [(0, f"sum({s.g})", True)],
 }
 
 

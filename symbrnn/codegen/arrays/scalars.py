@@ -1,7 +1,8 @@
 """Scalar expressions inside an array program: components as array elements, sums over arrays as one sum.
 
-A shaped cell's scalar quantities (the loss, usually) are sympy expressions
-in components (``h[0]_t``, ``y[1]_t``). :class:`ScalarCode` writes them as
+A shaped cell's scalar quantities written in components (``h[0]_t*h[1]_t``,
+a sympy function of a sum) are sympy expressions in ``h[0]_t``, ``y[1]_t``,
+...; :class:`ScalarCode` writes them as
 numpy code over the program's arrays (``h[0]``), writes a sum over every
 component of the same form as ``sum(<array expression>)``, and gives their
 adjoints to the arrays they read, as one array expression where it can.
@@ -11,7 +12,8 @@ Examples
 >>> from symbrnn.cells import elman
 >>> from symbrnn.codegen.arrays.plan import ArrayPlan
 >>> plan = ArrayPlan(elman(2, 3, 1))
->>> plan.scalars.sum_code(plan.cell.expr("L"))
+>>> import sympy as sp
+>>> plan.scalars.sum_code(sp.sympify(plan.cell.expr("L")))   # the loss in components
 'sum((1/2)*(-y + yhat)**2)'
 """
 
