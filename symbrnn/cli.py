@@ -23,9 +23,12 @@ from .cells import BUILTIN
 from .core import errors
 from .core.symbols import step_name
 from .declare.spec import load_cell, load_values
+from .declare.tensor import shape_text
 from .declare.values import resolve_values, steps_of
+from .derive.matrix.total import MatrixDerivative, is_whole
 from .derive.total import MODES, derive
 from .numeric import compile_cell, loss_and_gradients
+from .numeric.matrix import MatrixEvaluation, forward_arrays
 from .testing import check_gradients
 
 __all__ = ["main"]
@@ -141,6 +144,8 @@ def cmd_derive(args, out) -> int:
         out.write(str(d) + "\n")
     elif args.form == "abstract":
         _emit(d, args, out)
+    elif isinstance(d, MatrixDerivative):
+        _matrix_form(d, args.form, out)
     elif args.form == "concrete":
         for term in d.terms:
             out.write(f"{term.symbol} = {render.concrete(d, term.expr)}\n")
@@ -157,6 +162,42 @@ def cmd_derive(args, out) -> int:
     return 0
 
 
+def _matrix_form(d: MatrixDerivative, form: str, out) -> None:
+    """The concrete and generic forms of a derivation with respect to a whole vector or matrix."""
+    from .render.arrays import tensor_text
+    from .render.matrix import matrix_doc
+
+    if form == "concrete":
+        for term in d.terms:
+            out.write(f"{tensor_text(term.symbol)} {shape_text(term.shape)} = {tensor_text(term.expr)}\n")
+    elif form == "generic":
+        row = matrix_doc(d).sections[-1].blocks[0].rows[0]
+        out.write(" = ".join(p.text for p in row.parts) + "\n")
+    else:
+        raise errors.SpecError(
+            f"--form expanded: a derivation with respect to the whole {d.wrt!r} has no expanded form (its terms"
+            " are arrays); use --form abstract, concrete or generic, or a component such as"
+            f" --wrt '{d.wrt}[{','.join('0' * len(d.shape))}]'"
+        )
+
+
+def _number(value):
+    """A 0-d array as a float (as the componentwise trace gives a scalar), arrays as they are."""
+    return float(value) if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def _forward(cell, T: int, values) -> tuple[dict, dict]:
+    """Every forward value: by name, a list by step; and by name at step (``h_3``)."""
+    if cell.shaped:  # at the array level: no components are made
+        arrays = forward_arrays(cell, resolve_values(cell, T, values)).by_key
+        names = [n for n in cell.names() if cell.kind(n) not in ("param",)]
+        trace = {n: [_number(arrays.get((n, t))) for t in range(T + 1)] for n in names}
+    else:
+        trace = compile_cell(cell).forward(values, T=T)
+    forward = {step_name(n, t): column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
+    return trace, forward
+
+
 def cmd_eval(args, out) -> int:
     cell = _cell(args.cell, args)
     values = load_values(args.values)
@@ -165,27 +206,27 @@ def cmd_eval(args, out) -> int:
     # terms for the components asked for; for a scalar cell, every param. A shaped cell has many
     # components (an LSTM: hundreds), so without --wrt it gets whole-array gradients only.
     wrts = args.wrt or ([] if cell.shaped else list(cell.names("param")))
-    evaluations = [derive(cell, T, wrt=w, mode=args.mode).evaluate(values) for w in wrts]
-    loss, grads = loss_and_gradients(cell, T, values, wrt=None if cell.shaped else wrts, mode=args.mode)
+    mode = args.mode or ("reverse" if any(is_whole(cell, w) for w in wrts) else "forward")
+    evaluations = [derive(cell, T, wrt=w, mode=mode).evaluate(values) for w in wrts]
+    loss, grads = loss_and_gradients(cell, T, values, wrt=None if cell.shaped else wrts, mode=mode)
     if cell.shaped and args.wrt:
-        loss, parts = loss_and_gradients(cell, T, values, wrt=wrts, mode=args.mode)
+        loss, parts = loss_and_gradients(cell, T, values, wrt=wrts, mode=mode)
         grads.update(parts)
-    trace = compile_cell(cell).forward(values, T=T)
-    forward = {step_name(n, t): column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
+    trace, forward = _forward(cell, T, values)
     if args.format != "text" and not args.json:
-        if cell.shaped or len(evaluations) != 1:
+        if len(evaluations) != 1 or (cell.shaped and not isinstance(evaluations[0], MatrixEvaluation)):
             raise errors.SpecError(f"--format {args.format} shows one derivation of a scalar cell: give one --wrt")
         _emit(evaluations[0], args, out, digits=min(args.digits, 10))
         return 0
     if args.json:
         doc = {
-            "cell": cell.name, "T": T, "mode": args.mode, "loss": loss,
+            "cell": cell.name, "T": T, "mode": mode, "loss": loss,
             "forward": {k: _plain(v) for k, v in forward.items()},
             "gradients": {k: _plain(v) for k, v in grads.items()},
             "terms": {
                 str(ev.derivative.wrt): [
                     {"kind": t.kind, "quantity": t.quantity, "t": t.t, "symbol": str(t.symbol),
-                     "expr": str(t.expr), "value": t.value}
+                     "expr": str(t.expr), "value": _plain(t.value)}
                     for t in ev.terms
                 ]
                 for ev in evaluations
@@ -194,7 +235,7 @@ def cmd_eval(args, out) -> int:
         out.write(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
         return 0
     digits = args.digits
-    out.write(f"# cell {cell.name!r}, T = {T}, {args.mode} mode\n")
+    out.write(f"# cell {cell.name!r}, T = {T}, {mode} mode\n")
     out.write("forward values:\n")
     for t in range(1, T + 1):
         row = "  ".join(f"{n}={_fmt(column[t], digits)}" for n, column in trace.items())
@@ -279,7 +320,9 @@ def _add_derive(sub) -> None:
                    "symbrnn derive elman --steps 3 --wrt U --mode reverse", cmd_derive)
     c.add_argument("--steps", "-T", type=_positive, required=True, metavar="T", help="number of steps")
     c.add_argument("--wrt", required=True, metavar="PARAM", help="a param, or an initial state such as h_0")
-    c.add_argument("--mode", choices=MODES, default="forward", help="forward: explicit + implicit; reverse: deltas")
+    c.add_argument("--mode", choices=MODES, default=None,
+                   help="forward: explicit + implicit; reverse: deltas (the default for a whole vector or matrix, else"
+                   " forward)")
     c.add_argument("--form", choices=FORMS, default="abstract",
                    help="abstract: the recursion as a labelled tree (default); concrete: every term with its"
                    " expression; generic: valid for every T (Sum/Product); expanded: fully expanded (small T);"
@@ -288,7 +331,7 @@ def _add_derive(sub) -> None:
                    help="rich: the terminal (default); markdown and latex write the whole derivation")
 
 
-def _values_options(c, mode: str) -> None:
+def _values_options(c, mode: str | None) -> None:
     c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
     c.add_argument("--steps", "-T", type=_positive, metavar="T",
                    help="number of steps (default: the length of the sequences in the values file)")
@@ -309,7 +352,7 @@ def _add_solve(sub) -> None:
 def _add_eval(sub) -> None:
     c = _with_cell(sub, "eval", "the numbers: loss, forward values, every term, gradients",
                    "symbrnn eval elman --values values.toml --json", cmd_eval)
-    _values_options(c, "forward")
+    _values_options(c, None)
     c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
     c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
     c.add_argument("--json", action="store_true", help="machine-readable output with full precision")

@@ -28,6 +28,7 @@ import sympy as sp
 
 from ..core import errors
 from ..core.symbols import now, param, prev, step
+from .derivatives import derivative
 
 __all__ = ["component", "component_name", "element", "materialize"]
 
@@ -129,6 +130,29 @@ def _build(t) -> np.ndarray:
         return out
     if op == "concat":
         return np.concatenate([materialize(a) for a in args], axis=t.extra)
+    return _build_derived(t)
+
+
+def _build_derived(t) -> np.ndarray:
+    """The operations that derivatives add: outer, embed, spread, reshape."""
+    op, args = t.op, t.args
+    if op == "outer":
+        a, b = materialize(args[0]), materialize(args[1])
+        return _elementwise(a.reshape(a.shape + (1,) * b.ndim) * b, lambda e: e)
+    if op == "embed":
+        out = np.full(t.shape, sp.S.Zero, dtype=object)
+        out[t.extra] = materialize(args[0])
+        return out
+    if op == "spread":
+        g = materialize(args[0])
+        g = g if t.extra is None else np.expand_dims(g, t.extra)
+        return np.array(np.broadcast_to(g, t.shape), dtype=object)
+    if op == "reshape":
+        return materialize(args[0]).reshape(t.shape)
+    if op == "dmap":  # f'(a), written in the output where sympy's derivative reads it
+        d, a, v = derivative(t.extra)
+        pairs = zip(materialize(args[0]).flat, materialize(args[1]).flat, strict=True)
+        return np.array([element(d.xreplace({a: x, v: y})) for x, y in pairs], dtype=object).reshape(t.shape)
     raise errors.ExpressionError(f"a tensor of operation {op!r} has no components")  # pragma: no cover
 
 

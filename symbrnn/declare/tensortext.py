@@ -18,20 +18,24 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.precedence import precedence
 
+from .derivatives import derivative
+
 __all__ = ["key_text", "leaf_text", "text"]
 
 _ADD, _MUL, _POW, _ATOM = 40, 50, 60, 1000
-_PRECEDENCE = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "@": _MUL, "neg": _MUL, "**": _POW}
+_PRECEDENCE = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "@": _MUL, "neg": _MUL, "**": _POW, "dmap": _ADD}
 
 
 def leaf_text(name: str, when) -> str:
-    """A named array at its time: ``W``, ``x_t``, ``h_{t-1}``, ``h_3``."""
+    """A named array at its time: ``W``, ``x_t``, ``h_{t-1}``, ``h_{t+1}``, ``h_3``."""
     if when == "param":
         return name
     if when == "now":
         return f"{name}_t"
     if when == "prev":
         return f"{name}_{{t-1}}"
+    if when == "next":
+        return f"{name}_{{t+1}}"
     return f"{name}_{when}"
 
 
@@ -97,4 +101,13 @@ def text(t) -> str:
         return f"softmax({text(args[0])})"
     if op == "concat":
         return f"concatenate([{', '.join(text(a) for a in args)}])"
+    if op == "outer":
+        return f"outer({text(args[0])}, {text(args[1])})"
+    if op == "embed":
+        return f"embed({text(args[0])}, [{key_text(t.extra)}] of {tuple(t.shape)})"
+    if op == "dmap":  # f' written out, in the output where sympy's derivative reads it: 1 - h_t**2
+        d, a, v = derivative(t.extra)
+        return sp.sstr(d.xreplace({a: sp.Symbol(_wrapped(args[0], _ATOM)), v: sp.Symbol(_wrapped(args[1], _ATOM))}))
+    if op in ("spread", "reshape"):
+        return f"{op}({text(args[0])}, {tuple(t.shape)})"
     return f"{op}({', '.join(text(a) if hasattr(a, 'op') else sp.sstr(a) for a in args)})"  # pragma: no cover

@@ -42,27 +42,15 @@ from ..core.symbols import Named, Now, Prev, Step, check_steps, initial_name, sp
 from ..declare.cell import Cell
 from ..declare.lower import lowered
 from ..declare.tensor import Tensor, component_name, shape_text
+from .matrix.total import MatrixDerivative, is_whole
+from .numbers import numbers_for
 from .partials import CellPartials
 from .terms import Term, TermIndex
 from .unroll import Unrolled, step_substitution
 
-__all__ = ["MODES", "TotalDerivative", "compute_numbers_with", "derive"]
+__all__ = ["MODES", "TotalDerivative", "derive"]
 
 MODES = ("forward", "reverse")
-#: how a derivation gets its numbers: symbrnn.numeric installs its functions here when it is imported
-#: (this layer never imports the numeric one)
-_NUMBERS: dict = {}
-
-
-def compute_numbers_with(*, value, evaluate) -> None:
-    """Install what :meth:`TotalDerivative.value` and :meth:`~TotalDerivative.evaluate` call."""
-    _NUMBERS.update(value=value, evaluate=evaluate)
-
-
-def _numbers(what: str):
-    if what not in _NUMBERS:  # pragma: no cover - importing symbrnn installs them
-        raise errors.SymbrnnError("derivations compute numbers with symbrnn.numeric: import symbrnn first")
-    return _NUMBERS[what]
 
 
 def _named(text: str) -> Named:
@@ -113,8 +101,8 @@ def _refuse_whole_tensor(cell: Cell, wrt) -> None:
     else:
         return
     raise errors.WrtError(
-        f"wrt={name}: {name!r} has shape {shape_text(shape)}; derive one component at a time"
-        f" (wrt={example!r}), or get the whole array from gradients(...)"
+        f"wrt={name}: {name!r} has shape {shape_text(shape)}; a componentwise derivation takes one component"
+        f" (wrt={example!r}); derive(cell, T, wrt={name!r}) gives the whole array's, in reverse mode"
     )
 
 
@@ -222,11 +210,11 @@ class TotalDerivative(TermIndex, Displayed):
         For the total loss this runs the recursion on numbers only, without
         building the symbolic terms; :meth:`evaluate` gives every term's number.
         """
-        return _numbers("value")(self, values)
+        return numbers_for("value")(self, values)
 
     def evaluate(self, values):
         """Every term's number: an :class:`~symbrnn.numeric.evaluate.Evaluation`."""
-        return _numbers("evaluate")(self, values)
+        return numbers_for("evaluate")(self, values)
 
     # ----------------------------------------------------------------- programs
     def _steps(self) -> range:
@@ -331,7 +319,7 @@ class TotalDerivative(TermIndex, Displayed):
         return Term("delta", s, t, _named(f"δ{st.name}"), sp.Add(*parts))
 
 
-def derive(cell: Cell, T: int, wrt, *, of=None, mode: str = "forward") -> TotalDerivative:
+def derive(cell: Cell, T: int, wrt, *, of=None, mode: str | None = None) -> TotalDerivative | MatrixDerivative:
     """The total derivative of the loss (or of ``of``) with respect to ``wrt``, term by term.
 
     Parameters
@@ -340,17 +328,21 @@ def derive(cell: Cell, T: int, wrt, *, of=None, mode: str = "forward") -> TotalD
     T : int
         Number of steps (>= 1).
     wrt : param symbol, initial-state symbol or str
-        A param (``U`` or ``"U"``) or an initial state (``h.at(0)`` or ``"h_0"``).
+        A param (``U`` or ``"U"``) or an initial state (``h.at(0)`` or ``"h_0"``);
+        for a shaped cell, a whole vector or matrix (``"W"``, ``"h_0"``) or one
+        component (``"W[1,0]"``).
     of : None, step symbol or str, optional
         None for the total loss L = Σ_t L_t, or a quantity at a step
         (``h.at(2)``, ``"L_3"``).
-    mode : {"forward", "reverse"}
+    mode : {"forward", "reverse"}, optional
         Forward mode keeps explicit and implicit terms per step; reverse mode
-        keeps the deltas. Both give the same numbers.
+        keeps the deltas. Both give the same numbers. By default forward, but
+        reverse for a whole vector or matrix (the only mode there).
 
     Returns
     -------
-    TotalDerivative
+    TotalDerivative, or for a whole vector or matrix a
+    :class:`~symbrnn.derive.matrix.total.MatrixDerivative` (array terms)
 
     Raises
     ------
@@ -365,5 +357,11 @@ def derive(cell: Cell, T: int, wrt, *, of=None, mode: str = "forward") -> TotalD
     -0.07697096081
     >>> round(derive(cell, T=3, wrt="U", mode="reverse").value(values), 12)
     -0.07697096081
+    >>> from symbrnn.cells import lstm_gomez
+    >>> print(derive(lstm_gomez(2, 1), T=2, wrt="W").contribution(2))
+    dL/dW[2] = outer(δz_2, x_2)
     """
-    return TotalDerivative(cell, T, wrt, of=of, mode=mode)
+    user = cell.origin or cell
+    if is_whole(user, wrt):
+        return MatrixDerivative(user, T, wrt, of=of, mode=mode or "reverse")
+    return TotalDerivative(cell, T, wrt, of=of, mode=mode or "forward")

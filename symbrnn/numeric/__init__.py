@@ -7,7 +7,8 @@ the way a :class:`~symbrnn.TotalDerivative` computes numbers
 (:meth:`~symbrnn.TotalDerivative.value`, ``evaluate``).
 """
 
-from ..derive.total import compute_numbers_with
+from ..derive.numbers import compute_numbers_with
+from . import matrix
 from .backward import backward_table
 from .compiled import CompiledCell, compile_cell
 from .evaluate import Evaluation, evaluate, gradients, value
@@ -16,7 +17,7 @@ from .jacobians import jacobian, jacobian_values
 from .optimizers import SGD, Adam, AdamState
 from .solution import Solution, solve
 
-compute_numbers_with(value=value, evaluate=evaluate)
+compute_numbers_with(value=value, evaluate=evaluate, matrix_value=matrix.value, matrix_evaluate=matrix.evaluate)
 
 __all__ = [
     "Adam",

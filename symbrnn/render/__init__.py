@@ -39,8 +39,10 @@ from rich.text import Text
 from ..core import display
 from ..core.errors import CellError
 from ..declare.cell import Cell
+from ..derive.matrix.total import MatrixDerivative
 from ..derive.total import TotalDerivative
 from ..numeric.evaluate import Evaluation
+from ..numeric.matrix import MatrixEvaluation
 from .cellview import cell_doc
 from .derivation import derivation_doc
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table, rich_block, to_text
@@ -49,6 +51,7 @@ from .forms import ChainProduct, ExpandedForm, ExpansionTooLarge, RecursiveForm,
 from .generic import GenericForm
 from .latex import doc_latex, document, math_block
 from .markdown import doc_markdown
+from .matrix import matrix_doc
 from .optimizers import SGD, Adam, AdamState
 from .progress import progress_bar
 from .recursion import generic_recursion
@@ -83,6 +86,7 @@ __all__ = [
     "generic_recursion",
     "gradient_table",
     "marked_edges",
+    "matrix_doc",
     "progress_bar",
     "render_dot",
     "renderable",
@@ -129,6 +133,10 @@ def as_doc(obj, **options) -> Doc:
         return derivation_doc(obj, **options)
     if isinstance(obj, Evaluation):
         return evaluation_doc(obj, **options)
+    if isinstance(obj, MatrixDerivative):
+        return matrix_doc(obj, **options)
+    if isinstance(obj, MatrixEvaluation):
+        return matrix_doc(obj.derivative, evaluation=obj, **options)
     raise TypeError(f"cannot render {type(obj).__name__}: give a Cell, TotalDerivative, Evaluation or WorkedSolution")
 
 
@@ -144,7 +152,7 @@ def renderable(obj, *, digits: int = 4):
         return DerivationTree(obj, digits=digits)
     if isinstance(obj, Evaluation):
         return Group(rich_block(forward_table(obj, digits=digits)), DerivationTree(obj, digits=digits))
-    return as_doc(obj)
+    return as_doc(obj, digits=digits)
 
 
 def to_markdown(obj, **options) -> str:
@@ -190,7 +198,7 @@ def repr_latex(obj, *, digits: int = 4, max_steps: int = 6) -> str | None:
         if not _complete(obj):
             return None  # Jupyter then shows the text repr
         rows = cell_doc(obj).sections[1].blocks[0].rows
-    elif isinstance(obj, (TotalDerivative, Evaluation)):
+    elif isinstance(obj, (TotalDerivative, Evaluation, MatrixDerivative, MatrixEvaluation)):
         doc = as_doc(obj, digits=digits, max_steps=max_steps, max_products=0)
         rows = ()
         for section in doc.sections:
@@ -201,6 +209,7 @@ def repr_latex(obj, *, digits: int = 4, max_steps: int = 6) -> str | None:
     return "$$\n" + math_block(rows) + "\n$$"
 
 
-for _cls in (Cell, TotalDerivative, Evaluation):  # what __rich__ and _repr_latex_ of the core's objects draw
+# what __rich__ and _repr_latex_ of the core's objects draw
+for _cls in (Cell, TotalDerivative, Evaluation, MatrixDerivative, MatrixEvaluation):
     display.register(_cls, rich=renderable, latex=repr_latex)
 del _cls

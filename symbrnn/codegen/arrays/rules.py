@@ -24,11 +24,11 @@ Examples
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import sympy as sp
 
+from ...declare.derivatives import derivative, is_elementwise
 from ..printing import CodePrinter
 
 __all__ = ["ADJOINTS", "Site", "Unsupported", "elementwise_code", "is_elementwise"]
@@ -112,21 +112,7 @@ ADJOINTS = {
 }
 
 
-def is_elementwise(f) -> bool:
-    """True for a function the array program maps over an array: a one-argument sympy Function, or sqrt."""
-    return f is sp.sqrt or (isinstance(f, sp.FunctionClass) and 1 in f.nargs)
-
-
-@functools.cache
-def _derivative(f) -> tuple[sp.Expr, sp.Symbol, sp.Symbol]:
-    a, v = sp.Dummy("a", real=True), sp.Dummy("v", real=True)
-    d = sp.diff(f(a), a).subs(f(a), v)  # sympy's own derivative, in the output where it appears
-    if d.has(sp.Derivative, sp.Subs):
-        raise Unsupported(f"the elementwise function {getattr(f, '__name__', f)!r} (no derivative)")
-    return d, a, v
-
-
 def elementwise_code(f, *, out: str, arg: str) -> str:
     """f'(arg) as numpy code, in the output ``out`` = f(arg) where sympy's derivative reads it."""
-    d, a, v = _derivative(f)
+    d, a, v = derivative(f)
     return CodePrinter().doprint(d.xreplace({a: sp.Symbol(arg), v: sp.Symbol(out)}))

@@ -1,0 +1,116 @@
+"""A matrix derivation as a document: the delta recursion at any step t, every step's terms, the sum over T.
+
+What the rich, Markdown and LaTeX outputs of a
+:class:`~symbrnn.derive.matrix.total.MatrixDerivative` (or, with numbers, of
+its evaluation) are made of. Every δ is labelled by the reader it comes
+through (``explicit`` where the loss reads the quantity, ``through a_{t+1}``
+for the next step's), and every array has its shape beside it.
+
+Examples
+--------
+>>> from symbrnn import derive
+>>> from symbrnn.cells import elman
+>>> from symbrnn.render.doc import to_text
+>>> doc = matrix_doc(derive(elman(2, 3, 1), T=2, wrt="U"))
+>>> [s.title for s in doc.sections]
+['Recursion (every step t)', 'Per step', 'Generic T']
+>>> print(to_text(doc.sections[0].blocks[0], width=100))
+δyhat_t (1,) = yhat_t - y_t       (explicit)
+   δh_t (3,) = Vᵀ·δyhat_t         (through yhat_t)
+             + Uᵀ·δa_{t+1}        (through a_{t+1})
+   δa_t (3,) = δh_t⊙(1 - h_t⊙h_t) (through h_t)
+   δx_t (2,) = wᵀ·δa_t            (through a_t)
+dL/dU[t] (3, 3) = δa_t·h_{t-1}ᵀ
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.kinds import INPUT, LOSS
+from ..declare.matrixops import add
+from ..declare.tensor import Tensor, shape_text
+from ..derive.matrix.sweep import delta_leaf
+from ..derive.matrix.total import MatrixDerivative
+from .arrays import tensor_m
+from .doc import Doc, Equations, M, Paragraph, Row, Section
+from .text import number
+
+__all__ = ["array_text", "matrix_doc"]
+
+
+def array_text(value, digits: int = 4) -> str:
+    """An array's numbers, rounded to ``digits`` significant digits, on one line."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return number(float(arr), digits)
+    return np.array2string(arr, precision=digits, separator=", ", floatmode="maxprec", max_line_width=10_000)
+
+
+def _rows(lhs: M, addends, shape: tuple, value=None, digits: int = 4) -> list[Row]:
+    lhs = M(f"{lhs.text} {shape_text(shape)}", lhs.latex)  # the shape beside the name, as a cell's equations show it
+    joined = add(*(e for _, e in addends)) if len(addends) > 1 else None
+    if isinstance(joined, Tensor) and joined.op == "concat":  # slices that tile the array: one stacked vector
+        readers = [label.removeprefix("through ") for label, _ in addends]
+        addends = [("through " + ", ".join(sorted(readers)), joined)]
+    rows = []
+    for k, (label, expr) in enumerate(addends):
+        rows.append(Row((lhs, tensor_m(expr)), label) if k == 0 else Row((tensor_m(expr),), label, op="+"))
+    if not rows:
+        rows.append(Row((lhs, M("0", "0"))))
+    if value is not None:
+        text = array_text(value, digits)
+        rows.append(Row((M(text, text),), "", op=""))
+    return rows
+
+
+def _recursion(d: MatrixDerivative) -> Section:
+    cell, sweep = d.cell, d.sweep
+    rows = []
+    order = [q for q in cell.order() if cell.kind(q) != LOSS][::-1] + list(cell.names(INPUT))
+    for q in order:
+        addends = [(a.label, a.expr) for a in sweep.deltas[q]]
+        addends += [(a.label, a.expr) for a in sweep.next_step.get(q, [])]
+        if addends:
+            rows += _rows(tensor_m(delta_leaf(q, cell.shape(q), "now")), addends, cell.shape(q))
+    share = [(a.label if a.label != "explicit" else "", a.expr) for a in sweep.params.get(d.wrt, [])]
+    if share:
+        rows += _rows(M(f"dL/d{d.wrt}[t]", rf"\frac{{dL}}{{d{d.wrt}}}[t]"), [("", e) for _, e in share], d.shape)
+    blocks = [Equations(tuple(rows))]
+    blocks.append(Paragraph.of("δq_t = dL/dq_t; the loss's own δ is 1. A δ has a part through each quantity that"
+                               " reads q at step t, and, for a state, through each that reads its previous value"
+                               " at step t + 1 (none at t = T)."))
+    return Section("Recursion (every step t)", tuple(blocks))
+
+
+def _per_step(d: MatrixDerivative, evaluation=None, digits: int = 4) -> Section:
+    terms = evaluation.terms if evaluation is not None else d.terms
+    rows = []
+    for term in terms:
+        parts = term.addends or (("", term.expr),)
+        rows += _rows(tensor_m(term.symbol), [(label, e) for label, e in parts], term.shape, term.value, digits)
+    return Section("Per step", (Equations(tuple(rows)),))
+
+
+def _generic(d: MatrixDerivative) -> Section:
+    parts = [(f"Σ_{{t=1..T}} dL/d{d.wrt}[t]", rf"\sum_{{t=1}}^{{T}} \frac{{dL}}{{d{d.wrt}}}[t]")] \
+        if d.sweep.params.get(d.wrt) else []
+    parts += [(f"δ{s}_0", rf"\delta {s}_{{0}}") for s in d.states if d.cell.init_derivative(s, d.wrt)]
+    lhs = M(f"dL/d{d.wrt} {shape_text(d.shape)}", rf"\frac{{dL}}{{d{d.wrt}}}")
+    rhs = M(" + ".join(p for p, _ in parts) or "0", " + ".join(q for _, q in parts) or "0")
+    return Section("Generic T", (Equations((Row((lhs, rhs)),)),))
+
+
+def matrix_doc(d: MatrixDerivative, *, evaluation=None, digits: int = 4, max_steps: int = 6, **_options) -> Doc:
+    """The document of a matrix derivation (with every number when ``evaluation`` is given)."""
+    title = (f"dL/d{d.wrt} {shape_text(d.shape)}   ({d.cell.name}, T = {d.T}, reverse mode,"
+             " array terms)")
+    sections = [_recursion(d)]
+    if d.T <= max_steps:
+        sections.append(_per_step(d, evaluation, digits))
+    else:
+        sections.append(Section("Per step", (Paragraph.of(
+            f"{len(d.terms)} terms over T = {d.T} steps (shown up to T = {max_steps}); the recursion above is"
+            " every step's."),)))
+    sections.append(_generic(d))
+    return Doc(title, tuple(sections))
