@@ -26,7 +26,7 @@ def symbrnn(*args, cwd=None, seed="0"):
 def test_cells_lists_the_builtins():
     r = symbrnn("cells")
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.startswith("elman          scalar Elman RNN (seed 002)")  # names padded to 'elman_softmax'
+    assert r.stdout.startswith("elman            scalar Elman RNN (seed 002)")  # names padded to the longest
     assert [line.split()[0] for line in r.stdout.splitlines()] == sorted(BUILTIN)
 
 
@@ -117,7 +117,8 @@ def test_steps_default_to_the_values_length_and_can_be_checked(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["eval", "nosuchcell", "--values", VALUES],
-     "unknown cell 'nosuchcell': use a built-in cell (elman, elman_softmax, gru, lstm, lstm_gomez, stacked)"),
+     "unknown cell 'nosuchcell': use a built-in cell (elman, elman_softmax, gru, lstm, lstm_gomez, lstm_step_batch,"
+     " stacked)"),
     (["eval", "elman", "--values", "missing.toml"], "missing.toml: no such values file"),
     (["derive", "elman", "--steps", 3, "--wrt", "x"], "wrt=x: 'x' is an input of cell 'elman'"),
     (["show", "missing.toml"], "missing.toml: no such cell file"),

@@ -158,7 +158,7 @@ def test_the_elman_delta_recursion_reads_as_written_by_hand():
     assert str(d.delta(2, "h").expr) == "V.T @ δyhat_2 + U.T @ δa_3"
     assert str(d.delta(3, "h").expr) == "V.T @ δyhat_3"  # the last step: no implicit part
     assert str(d.delta(2, "a").expr) == "δh_2*(1 - h_2**2)"
-    assert [label for label, _ in d.delta(2, "h").addends] == ["through yhat_t", "through a_{t+1}"]
+    assert [label for label, _ in d.delta(2, "h").addends] == ["through yhat_2", "through a_3"]
     assert str(d.contribution(1).expr) == "outer(δa_1, h_0)"
     assert str(d.result.expr) == "dL/dU[1] + dL/dU[2] + dL/dU[3]" and d.result.shape == (3, 3)
 

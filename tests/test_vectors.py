@@ -256,15 +256,16 @@ def test_bad_shaped_values(change, exc, msg):
         gradients(cell, 3, values)
 
 
-def test_a_whole_tensor_is_not_a_wrt_but_its_components_are():
+def test_a_whole_tensor_is_derived_at_the_matrix_level_and_its_components_componentwise():
+    from symbrnn.derive.matrix.total import MatrixDerivative
+    from symbrnn.derive.total import TotalDerivative
+
     cell = vz.gated_elman()
-    with pytest.raises(WrtError, match=r"wrt=W: 'W' has shape \(3, 2\); derive one component at a time"
-                                       r" \(wrt='W\[0,0\]'\), or get the whole array from gradients"):
-        derive(cell, 3, wrt="W")
-    with pytest.raises(WrtError, match=r"wrt=h_0: 'h_0' has shape \(3,\); .*wrt='h\[0\]_0'"):
-        derive(cell, 3, wrt="h_0")
-    with pytest.raises(WrtError, match=r"'U_g' has shape"):
-        derive(cell, 3, wrt=cell.symbol("U_g"))
+    for wrt in ("W", "h_0", cell.symbol("U_g")):
+        assert isinstance(derive(cell, 3, wrt=wrt), MatrixDerivative)
+    with pytest.raises(WrtError, match=r"wrt=W: 'W' has shape \(3, 2\); a componentwise derivation takes one"
+                                       r" component \(wrt='W\[0,0\]'\); derive\(cell, T, wrt='W'\) gives"):
+        TotalDerivative(cell, 3, wrt="W")
     with pytest.raises(WrtError, match=r"of=h_2: 'h' has shape \(3,\); give one component, e\.g\. of='h\[0\]_2'"):
         derive(cell, 3, wrt="b[0]", of="h_2")
     assert derive(cell, 3, wrt="b[0]", of="h[1]_2").value(vz.random_values(cell, 3, seed=1)) != 0

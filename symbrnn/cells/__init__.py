@@ -6,7 +6,7 @@ every function can be called without arguments (small default sizes).
 Examples
 --------
 >>> sorted(BUILTIN)
-['elman', 'elman_softmax', 'gru', 'lstm', 'lstm_gomez', 'stacked']
+['elman', 'elman_softmax', 'gru', 'lstm', 'lstm_gomez', 'lstm_step_batch', 'stacked']
 >>> BUILTIN["elman"][0]().name
 'elman'
 >>> lstm(3, 4).shape("W_ih")
@@ -15,11 +15,11 @@ Examples
 
 from .elman import elman
 from .gru import gru
-from .lstm import lstm, lstm_gomez
+from .lstm import lstm, lstm_gomez, lstm_step_batch
 from .softmax import elman_softmax
 from .stacked import stacked
 
-__all__ = ["BUILTIN", "elman", "elman_softmax", "gru", "lstm", "lstm_gomez", "stacked"]
+__all__ = ["BUILTIN", "elman", "elman_softmax", "gru", "lstm", "lstm_gomez", "lstm_step_batch", "stacked"]
 
 #: name -> (function returning the cell, one-line description)
 BUILTIN = {
@@ -36,6 +36,10 @@ BUILTIN = {
     "lstm_gomez": (
         lstm_gomez,
         "LSTM of seed 000 (gates a, i, f, o; one bias per gate; input 2, hidden 1), L_t = ½‖h_t − y_t‖²",
+    ),
+    "lstm_step_batch": (
+        lstm_step_batch,
+        "LSTM of seed 001 in the row (batch) convention: x_t (N×D) @ W_x, gates [i, f, o, g], L_t = ½‖h_t − y_t‖²",
     ),
     "stacked": (stacked, "two Elman layers and a linear readout as one cell (stacked(layer, ...) for others)"),
 }

@@ -1,11 +1,12 @@
-"""LSTM cells: the seed 000 form (gates a, i, f, o) and PyTorch's nn.LSTM convention (gates i, f, g, o)."""
+"""LSTM cells: the seed 000 form (gates a, i, f, o), PyTorch's nn.LSTM convention (gates i, f, g, o), and seed
+001's row (batch) convention."""
 
 from __future__ import annotations
 
 from ..declare.cell import Cell
 from ..declare.functions import sigmoid, tanh
 
-__all__ = ["lstm", "lstm_gomez"]
+__all__ = ["lstm", "lstm_gomez", "lstm_step_batch"]
 
 
 def _squared_error(cell: Cell, h, y) -> None:
@@ -111,6 +112,55 @@ def lstm(input_size: int = 2, hidden_size: int = 2, *, learn_init: bool = False)
     f = cell.node("f", sigmoid(z[H:2 * H]))
     g = cell.node("g", tanh(z[2 * H:3 * H]))
     o = cell.node("o", sigmoid(z[3 * H:4 * H]))
+    cell.update(c, f * c.prev + i * g)
+    cell.update(h, o * tanh(c))
+    _squared_error(cell, h, y)
+    return cell
+
+
+def lstm_step_batch(batch_size: int = 2, input_size: int = 3, hidden_size: int = 2) -> Cell:
+    r"""The LSTM of seed 001 in the row (batch) convention: N sequences at once, ``x @ W_x``, gates [i, f, o, g].
+
+    .. math::
+
+        a_t = x_t W_x + h_{t-1} W_h + b, \quad
+        i_t = \sigma(a_t^{i}),\ f_t = \sigma(a_t^{f}),\ o_t = \sigma(a_t^{o}),\ g_t = \tanh(a_t^{g}),
+
+        c_t = f_t \odot c_{t-1} + i_t \odot g_t, \quad h_t = o_t \odot \tanh(c_t), \quad
+        L_t = \tfrac12 \sum_{n,k} (h_t - y_t)_{nk}^2,
+
+    with x_t (N × D) and h_t, c_t (N × H) one row per sequence, W_x (D × 4H),
+    W_h (H × 4H), b (4H) broadcast over the rows, and a^i, a^f, a^o, a^g the
+    four blocks of H columns of a (N × 4H). Its matrix derivation gives seed
+    001's equations: dx = da·W_xᵀ, dW_x = xᵀ·da, dW_h = h_prevᵀ·da,
+    dh_prev = da·W_hᵀ, db = Σ_N da.
+
+    Parameters
+    ----------
+    batch_size, input_size, hidden_size : int
+        N, D and H.
+
+    Examples
+    --------
+    >>> from symbrnn import derive
+    >>> cell = lstm_step_batch(2, 3, 2)
+    >>> cell.shape("x"), cell.shape("W_x"), cell.shape("a")
+    ((2, 3), (3, 8), (2, 8))
+    >>> print(derive(cell, T=1, wrt="W_x").contribution(1))
+    dL/dW_x[1] = x_1.T @ δa_1
+    """
+    N, D, H = batch_size, input_size, hidden_size
+    cell = Cell("lstm_step_batch")
+    x = cell.input("x", shape=(N, D))
+    y = cell.target("y", shape=(N, H))
+    W_x, W_h, b = cell.param("W_x", shape=(D, 4 * H)), cell.param("W_h", shape=(H, 4 * H)), cell.param("b", shape=4 * H)
+    h = cell.state("h", shape=(N, H), init=0)
+    c = cell.state("c", shape=(N, H), init=0)
+    a = cell.node("a", x @ W_x + h.prev @ W_h + b)
+    i = cell.node("i", sigmoid(a[:, 0:H]))
+    f = cell.node("f", sigmoid(a[:, H:2 * H]))
+    o = cell.node("o", sigmoid(a[:, 2 * H:3 * H]))
+    g = cell.node("g", tanh(a[:, 3 * H:4 * H]))
     cell.update(c, f * c.prev + i * g)
     cell.update(h, o * tanh(c))
     _squared_error(cell, h, y)

@@ -143,19 +143,41 @@ def add(*terms):
 
 
 def _tiling(terms: list):
-    """The concatenation of embeds whose slices on axis 0 cover the array once, in order; else None."""
+    """The concatenation of embeds whose slices of one axis cover the array once; else None.
+
+    Each embed's index is whole on every axis but one (``[0:4]``, ``[:, 4:8]``), the same axis for all.
+    """
     if len(terms) < 2 or not all(isinstance(t, Tensor) and t.op == "embed" for t in terms):
         return None
-    shape = terms[0].shape
-    spans = []
+    shape, axes, spans = terms[0].shape, set(), []
     for t in terms:
-        key = t.extra
-        if t.shape != shape or len(key) != 1 or not isinstance(key[0], slice) or key[0].step not in (None, 1):
+        cut = _cut(t.extra, shape) if t.shape == shape else None
+        if cut is None:
             return None
-        start, stop, _ = key[0].indices(shape[0])
+        axis, start, stop = cut
+        axes.add(axis)
         spans.append((start, stop, t.args[0]))
+    if len(axes) != 1:
+        return None
+    axis = axes.pop()
     spans.sort(key=lambda s: s[0])
     joined = all(a[1] == b[0] for a, b in zip(spans[:-1], spans[1:], strict=True))
-    if spans[0][0] != 0 or spans[-1][1] != shape[0] or not joined:
+    if spans[0][0] != 0 or spans[-1][1] != shape[axis] or not joined:
         return None
-    return concat([g for _, _, g in spans])
+    return concat([g for _, _, g in spans], axis)
+
+
+def _cut(key: tuple, shape: tuple):
+    """(axis, start, stop) if ``key`` slices one axis with step 1 and takes every other whole; else None."""
+    cut = None
+    for axis, k in enumerate(key):
+        if not isinstance(k, slice) or k.step not in (None, 1):
+            return None
+        start, stop, _ = k.indices(shape[axis])
+        if (start, stop) != (0, shape[axis]):
+            if cut is not None:
+                return None
+            cut = (axis, start, stop)
+    if cut is None and len(key) == 0:
+        return None
+    return cut if cut is not None else (0, 0, shape[0])

@@ -109,11 +109,17 @@ class _Writer:
             return self._function(t.extra, self.write(args[0]))
         if op == "dmap":
             return self.write(_as_tensor(t))
-        if op == "concat":
+        if op == "concat":  # stacked (axis 0, ;) or side by side (axis 1, ,)
             parts = [self.write(a) for a in args]
-            return (r"\begin{bmatrix}" + r" \\ ".join(parts) + r"\end{bmatrix}") if L else "[" + "; ".join(parts) + "]"
-        if op == "sum" and t.extra is None:
-            return (r"\textstyle\sum " if L else "Σ ") + self.wrap(args[0], _ATOM)
+            if L:
+                return r"\begin{bmatrix}" + (r" \\ " if t.extra == 0 else " & ").join(parts) + r"\end{bmatrix}"
+            return "[" + ("; " if t.extra == 0 else ", ").join(parts) + "]"
+        if op == "sum":
+            under = "" if t.extra is None else f"axis {t.extra}"
+            if L:
+                below = r"_{\text{" + under + "}}" if under else ""
+                return r"\textstyle\sum" + below + " " + self.wrap(args[0], _ATOM)
+            return ("Σ" + (f"_{{{under}}}" if under else "") + " ") + self.wrap(args[0], _ATOM)
         if op == "softmax":
             return (r"\operatorname{softmax}\left(" + self.write(args[0]) + r"\right)") if L else \
                 f"softmax({self.write(args[0])})"

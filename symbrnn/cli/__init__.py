@@ -1,0 +1,67 @@
+"""The ``symbrnn`` command line: built-in cells or cell files, derivations and their numbers.
+
+Every command has ``--help`` with an example. Bad input prints one line on
+stderr and exits with status 2; ``check-grad`` exits with 1 when the engine and
+finite differences disagree. The long commands (derive, eval, solve,
+check-grad) show a transient progress bar on stderr for work that lasts more
+than a second, when stderr is a terminal; piped output has none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from ..core import errors
+from .parser import PROG, parser
+
+__all__ = ['main', 'run']
+
+LONG = ("derive", "eval", "solve", "check-grad")  # the commands that show a progress bar
+
+
+def _progress(command: str):
+    """A progress bar on stderr for a long command when stderr is a terminal; otherwise nothing (rich not loaded)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if command not in LONG or isatty is None or not isatty():
+        return contextlib.nullcontext()
+    from ..render.progress import progress_bar
+
+    return progress_bar()  # a console on stderr; erased before anything else is written there
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        with _progress(args.command):
+            return args.run(args, sys.stdout)
+    except errors.SymbrnnError as exc:
+        message = " ".join(str(exc).split())  # one line
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # a bug in symbrnn, not bad input: say so, and keep exit 1 for check-grad's mismatch
+        if os.environ.get("SYMBRNN_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"{PROG}: internal error (please report it; set SYMBRNN_DEBUG=1 for the traceback):"
+            f" {type(exc).__name__}: {' '.join(str(exc).split())}\n"
+        )
+        return 3
+
+
+def run() -> None:  # console-script entry point
+    try:
+        code = main()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    raise SystemExit(code)

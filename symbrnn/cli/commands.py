@@ -1,0 +1,189 @@
+"""The commands of the command line: one function per subcommand, each writing to ``out``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..cells import BUILTIN
+from ..core import errors
+from ..core.symbols import step_name
+from ..declare.spec import load_values
+from ..declare.tensor import shape_text
+from ..declare.values import resolve_values
+from ..derive.matrix.total import MatrixDerivative, is_whole
+from ..derive.total import derive
+from ..numeric import compile_cell, loss_and_gradients
+from ..numeric.matrix import MatrixEvaluation, forward_arrays
+from ..testing import check_gradients
+from .inputs import cell_from, checked_values, emit, fmt, plain, steps_from
+
+__all__ = ['cmd_cells', 'cmd_check_grad', 'cmd_derive', 'cmd_eval', 'cmd_show', 'cmd_solve']
+
+
+def cmd_cells(args, out) -> int:
+    width = max(map(len, BUILTIN))
+    for name in sorted(BUILTIN):
+        out.write(f"{name:<{width}}  {BUILTIN[name][1]}\n")
+    return 0
+
+
+def cmd_show(args, out) -> int:
+    cell = cell_from(args.cell, args)
+    cell.validate()
+    out.write(str(cell) + "\n")
+    out.write("graph edges (delay: the previous step's value):\n")
+    for u, v, data in sorted(cell.graph.edges(data=True)):
+        lag = "delay" if data["delay"] else ("same step + delay" if len(data["lags"]) == 2 else "same step")
+        out.write(f"  {u} -> {v}   ({lag})\n")
+    return 0
+
+
+def cmd_derive(args, out) -> int:
+    from .. import render
+
+    cell = cell_from(args.cell, args)
+    d = derive(cell, args.steps, wrt=args.wrt, mode=args.mode)
+    if args.format in ("markdown", "latex"):  # the whole derivation: every form that fits
+        emit(d, args, out)
+        return 0
+    if args.form == "terms":
+        out.write(f"# d{d.of}/d{d.wrt} of cell {cell.name!r}, T = {d.T}, {d.mode} mode:"
+                  " every term, in evaluation order\n")
+        out.write(str(d) + "\n")
+    elif args.form == "abstract":
+        emit(d, args, out)
+    elif isinstance(d, MatrixDerivative):
+        matrix_form(d, args.form, out)
+    elif args.form == "concrete":
+        for term in d.terms:
+            out.write(f"{term.symbol} = {render.concrete(d, term.expr)}\n")
+    elif args.form == "generic":
+        out.write(str(render.GenericForm(d.cell, d.wrt, mode=d.mode)) + "\n")
+    else:  # expanded
+        try:
+            out.write(str(render.ExpandedForm(d)) + "\n")
+        except render.ExpansionTooLarge as exc:
+            raise errors.SpecError(
+                f"--form expanded: {exc}; the expanded form grows fast with T: use fewer --steps,"
+                " or --form abstract / generic"
+            ) from None
+    return 0
+
+
+def matrix_form(d: MatrixDerivative, form: str, out) -> None:
+    """The concrete and generic forms of a derivation with respect to a whole vector or matrix."""
+    from ..render.arrays import tensor_text
+    from ..render.matrix import matrix_doc
+
+    if form == "concrete":
+        for term in d.terms:
+            out.write(f"{tensor_text(term.symbol)} {shape_text(term.shape)} = {tensor_text(term.expr)}\n")
+    elif form == "generic":
+        row = matrix_doc(d).sections[-1].blocks[0].rows[0]
+        out.write(" = ".join(p.text for p in row.parts) + "\n")
+    else:
+        raise errors.SpecError(
+            f"--form expanded: a derivation with respect to the whole {d.wrt!r} has no expanded form (its terms"
+            " are arrays); use --form abstract, concrete or generic, or a component such as"
+            f" --wrt '{d.wrt}[{','.join('0' * len(d.shape))}]'"
+        )
+
+
+def number(value):
+    """A 0-d array as a float (as the componentwise trace gives a scalar), arrays as they are."""
+    return float(value) if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def forward_values(cell, T: int, values) -> tuple[dict, dict]:
+    """Every forward value: by name, a list by step; and by name at step (``h_3``)."""
+    if cell.shaped:  # at the array level: no components are made
+        arrays = forward_arrays(cell, resolve_values(cell, T, values)).by_key
+        names = [n for n in cell.names() if cell.kind(n) not in ("param",)]
+        trace = {n: [number(arrays.get((n, t))) for t in range(T + 1)] for n in names}
+    else:
+        trace = compile_cell(cell).forward(values, T=T)
+    forward = {step_name(n, t): column[t] for t in range(T + 1) for n, column in trace.items() if column[t] is not None}
+    return trace, forward
+
+
+def cmd_eval(args, out) -> int:
+    cell = cell_from(args.cell, args)
+    values = load_values(args.values)
+    T = steps_from(args, values, cell)
+    values = checked_values(args.values, cell, T)
+    # terms for the components asked for; for a scalar cell, every param. A shaped cell has many
+    # components (an LSTM: hundreds), so without --wrt it gets whole-array gradients only.
+    wrts = args.wrt or ([] if cell.shaped else list(cell.names("param")))
+    mode = args.mode or ("reverse" if any(is_whole(cell, w) for w in wrts) else "forward")
+    evaluations = [derive(cell, T, wrt=w, mode=mode).evaluate(values) for w in wrts]
+    loss, grads = loss_and_gradients(cell, T, values, wrt=None if cell.shaped else wrts, mode=mode)
+    if cell.shaped and args.wrt:
+        loss, parts = loss_and_gradients(cell, T, values, wrt=wrts, mode=mode)
+        grads.update(parts)
+    trace, forward = forward_values(cell, T, values)
+    if args.format != "text" and not args.json:
+        if len(evaluations) != 1 or (cell.shaped and not isinstance(evaluations[0], MatrixEvaluation)):
+            raise errors.SpecError(f"--format {args.format} shows one derivation of a scalar cell: give one --wrt")
+        emit(evaluations[0], args, out, digits=min(args.digits, 10))
+        return 0
+    if args.json:
+        doc = {
+            "cell": cell.name, "T": T, "mode": mode, "loss": loss,
+            "forward": {k: plain(v) for k, v in forward.items()},
+            "gradients": {k: plain(v) for k, v in grads.items()},
+            "terms": {
+                str(ev.derivative.wrt): [
+                    {"kind": t.kind, "quantity": t.quantity, "t": t.t, "symbol": str(t.symbol),
+                     "expr": str(t.expr), "value": plain(t.value)}
+                    for t in ev.terms
+                ]
+                for ev in evaluations
+            },
+        }
+        out.write(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        return 0
+    digits = args.digits
+    out.write(f"# cell {cell.name!r}, T = {T}, {mode} mode\n")
+    out.write("forward values:\n")
+    for t in range(1, T + 1):
+        row = "  ".join(f"{n}={fmt(column[t], digits)}" for n, column in trace.items())
+        out.write(f"  t={t}  {row}\n")
+    out.write(f"loss L = {fmt(loss, digits)}\n")
+    for ev in evaluations:
+        out.write(f"\nterms of d{ev.derivative.of}/d{ev.derivative.wrt}:\n")
+        for t in ev.terms:
+            out.write(f"  {t.kind:>12}  {t.symbol} = {t.expr} = {fmt(t.value, digits)}\n")
+    out.write("\ngradients:\n")
+    for w, g in grads.items():
+        label = f"  dL/d{w} = "
+        out.write(f"{label}{fmt(g, digits, len(label))}\n")
+    return 0
+
+
+def cmd_solve(args, out) -> int:
+    from .. import render
+
+    cell = cell_from(args.cell, args)
+    if cell.shaped:
+        raise errors.SpecError(f"solve writes worked solutions for scalar cells; {cell.name!r} has vector quantities")
+    values = load_values(args.values)
+    T = steps_from(args, values, cell)
+    values = checked_values(args.values, cell, T)
+    optimizer = render.Adam(lr=args.lr or 0.001) if args.optimizer == "adam" else render.SGD(lr=args.lr or 0.1)
+    solution = render.WorkedSolution(cell, T, values, digits=args.digits, optimizer=optimizer, mode=args.mode)
+    emit(solution, args, out)
+    return 0
+
+
+def cmd_check_grad(args, out) -> int:
+    cell = cell_from(args.cell, args)
+    values = load_values(args.values)
+    T = steps_from(args, values, cell)
+    values = checked_values(args.values, cell, T)
+    report = check_gradients(cell, T, values, mode=args.mode)
+    out.write(str(report) + "\n")
+    out.write("ok: the engine agrees with 50-digit finite differences\n" if report.ok
+              else "MISMATCH: the engine disagrees with finite differences\n")
+    return 0 if report.ok else 1

@@ -1,0 +1,89 @@
+"""What the command line reads and writes: cells by name or file, values files, numbers, rendered output."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..cells import BUILTIN
+from ..core import errors
+from ..declare.spec import load_cell, load_values
+from ..declare.values import resolve_values, steps_of
+
+__all__ = ['SIZES', 'cell_from', 'checked_values', 'emit', 'fmt', 'plain', 'steps_from', 'write']
+
+
+SIZES = ("input_size", "hidden_size", "output_size", "classes")
+
+
+def cell_from(ref: str, args=None):
+    sizes = {k: getattr(args, k) for k in SIZES if getattr(args, k, None) is not None}
+    if ref in BUILTIN:
+        make = BUILTIN[ref][0]
+        accepted = inspect.signature(make).parameters
+        for k in sizes:
+            if k not in accepted:
+                takes = ", ".join("--" + a.replace("_", "-") for a in SIZES if a in accepted) or "no size options"
+                raise errors.SpecError(f"cell {ref!r} has no --{k.replace('_', '-')} (it takes {takes})")
+        return make(**sizes)
+    if sizes:
+        raise errors.SpecError(f"size options are for built-in cells; {ref!r} declares its own shapes")
+    if ref.endswith(".toml") or Path(ref).exists():
+        return load_cell(ref)
+    known = ", ".join(sorted(BUILTIN))
+    raise errors.SpecError(f"unknown cell {ref!r}: use a built-in cell ({known}) or the path of a cell file (.toml)")
+
+
+def steps_from(args, values: dict, cell) -> int:
+    try:
+        return steps_of(cell, values, args.steps)
+    except errors.MissingValueError:
+        raise errors.SpecError(
+            "give --steps T (it defaults to the length of the sequences in the values file)") from None
+
+
+def checked_values(path: str, cell, T: int) -> dict:
+    values = load_values(path)
+    try:
+        resolve_values(cell, T, values)
+    except errors.ValuesError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+    return values
+
+
+def fmt(x, digits: int, indent: int = 0) -> str:
+    """A number or array with ``digits`` digits; an array's later rows are indented by ``indent``."""
+    if isinstance(x, np.ndarray):
+        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="maxprec", prefix=" " * indent)
+    return f"{x + 0.0:.{digits}g}"
+
+
+def plain(x):
+    """A JSON value: arrays become nested lists (full precision)."""
+    return x.tolist() if isinstance(x, np.ndarray) else x
+
+
+def emit(obj, args, out, **options) -> None:
+    """Write a cell, derivation, evaluation or worked solution in ``args.format`` (to ``-o`` if given)."""
+    from .. import render
+
+    if args.format == "markdown":
+        text = render.to_markdown(obj, **options)
+    elif args.format == "latex":
+        text = render.to_latex(obj, standalone=bool(getattr(args, "output", None)), **options)
+    else:  # rich, drawn at the terminal's width (COLUMNS, default 100) with no trailing blanks
+        drawable = obj if isinstance(obj, render.WorkedSolution) else render.renderable(obj, **options)
+        width = int(os.environ.get("COLUMNS", "100")) if os.environ.get("COLUMNS", "").isdigit() else 100
+        text = "\n".join(line.rstrip() for line in render.to_text(drawable, width=width).splitlines())
+    write(text, args, out)
+
+
+def write(text: str, args, out) -> None:
+    path = getattr(args, "output", None)
+    if path:
+        Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        out.write(text if text.endswith("\n") else text + "\n")

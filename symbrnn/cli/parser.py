@@ -1,0 +1,116 @@
+"""The command line's parser: one subcommand per job, each with an example in its help."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..derive.total import MODES
+from .commands import cmd_cells, cmd_check_grad, cmd_derive, cmd_eval, cmd_show, cmd_solve
+from .inputs import SIZES
+
+__all__ = ['FORMS', 'PROG', 'parser']
+
+
+PROG = "symbrnn"
+
+
+FORMS = ("abstract", "concrete", "generic", "expanded", "terms")
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} must be at least 1")
+    return n
+
+
+def _digits(text: str) -> int:
+    n = _positive(text)
+    if n > 17:
+        raise argparse.ArgumentTypeError("at most 17 significant digits (use --json for full precision)")
+    return n
+
+
+def _size_options(c) -> None:
+    group = c.add_argument_group("sizes of a built-in cell (where it has them)")
+    for name in SIZES:
+        group.add_argument("--" + name.replace("_", "-"), type=_positive, metavar="N", dest=name)
+
+
+CELL_HELP = "a built-in cell (see 'symbrnn cells') or the path of a cell file (.toml)"
+
+
+def _with_cell(sub, name: str, help: str, example: str, run):
+    c = sub.add_parser(name, help=help, epilog=f"example: {example}")
+    if name != "cells":
+        c.add_argument("cell", metavar="CELL", help=CELL_HELP)
+        _size_options(c)
+    c.set_defaults(run=run)
+    return c
+
+
+def _add_derive(sub) -> None:
+    c = _with_cell(sub, "derive", "the derivation of dL/dθ, every term labelled",
+                   "symbrnn derive elman --steps 3 --wrt U --mode reverse", cmd_derive)
+    c.add_argument("--steps", "-T", type=_positive, required=True, metavar="T", help="number of steps")
+    c.add_argument("--wrt", required=True, metavar="PARAM", help="a param, or an initial state such as h_0")
+    c.add_argument("--mode", choices=MODES, default=None,
+                   help="forward: explicit + implicit; reverse: deltas (the default for a whole vector or matrix, else"
+                   " forward)")
+    c.add_argument("--form", choices=FORMS, default="abstract",
+                   help="abstract: the recursion as a labelled tree (default); concrete: every term with its"
+                   " expression; generic: valid for every T (Sum/Product); expanded: fully expanded (small T);"
+                   " terms: the term list")
+    c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich",
+                   help="rich: the terminal (default); markdown and latex write the whole derivation")
+
+
+def _values_options(c, mode: str | None) -> None:
+    c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
+    c.add_argument("--steps", "-T", type=_positive, metavar="T",
+                   help="number of steps (default: the length of the sequences in the values file)")
+    c.add_argument("--mode", choices=MODES, default=mode)
+
+
+def _add_solve(sub) -> None:
+    c = _with_cell(sub, "solve", "a worked solution: forward pass, every term, gradients, the update",
+                   "symbrnn solve elman --values values.toml --format markdown -o solution.md", cmd_solve)
+    _values_options(c, "forward")
+    c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
+    c.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="the update step (default sgd)")
+    c.add_argument("--lr", type=float, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
+    c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE (latex: a whole document)")
+
+
+def _add_eval(sub) -> None:
+    c = _with_cell(sub, "eval", "the numbers: loss, forward values, every term, gradients",
+                   "symbrnn eval elman --values values.toml --json", cmd_eval)
+    _values_options(c, None)
+    c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
+    c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
+    c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
+    c.add_argument("--format", choices=("text", "rich", "markdown", "latex"), default="text",
+                   help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser: one subcommand per job, each with an example in its help."""
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Symbolic BPTT: derive the gradients of a recurrent cell term by term, with numbers.",
+        epilog="example: symbrnn derive elman --steps 3 --wrt U",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _with_cell(sub, "cells", "list the built-in cells", "symbrnn cells", cmd_cells)
+    _with_cell(sub, "show", "a cell's equations and graph", "symbrnn show elman", cmd_show)
+    _add_derive(sub)
+    _add_solve(sub)
+    _add_eval(sub)
+    c = _with_cell(sub, "check-grad", "the engine against 50-digit finite differences (exit 1 if they disagree)",
+                   "symbrnn check-grad elman --values values.toml", cmd_check_grad)
+    _values_options(c, "reverse")
+    return p
