@@ -290,5 +290,5 @@ def test_readme_programs_and_progress_examples_run(capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})  # our own documentation
     out = capsys.readouterr().out
-    assert "def bptt(T, _seq_x, _seq_y, W, U, b, _init_c, _init_h):" in out and "outer(_a_z, x)" in out
+    assert "def bptt(T, _seq_x, _seq_y, W, U, b, _init_c, _init_h):" in out and "_g_W = _o_W_a.T @ _o_W_b" in out
     assert out.strip().splitlines()[-4:] == [f"deriving dL/dU (forward mode): {k}/3" for k in range(4)]

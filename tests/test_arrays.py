@@ -159,7 +159,8 @@ def test_hidden_16_matches_torch(torch, name):
 def test_compiled_cell_shows_the_array_source():
     source = compile_cell(lstm_gomez(2, 3)).array_source
     assert "        z = _v2 + b\n" in source
-    assert "        _a_U = outer(_a_z, h_prev)\n" in source and "W.T @" not in source  # no adjoint for the data
+    assert "        _o_U_b[t - 1] = h_prev\n" in source and "W.T @" not in source  # no adjoint for the data
+    assert "    _g_U = _o_U_a.T @ _o_U_b\n" in source and "outer(" not in source  # Σ_t δz_t h_{t-1}ᵀ = ΔZᵀ·H
     with pytest.raises(SymbrnnError, match="has no array form"):
         _ = compile_cell(_from_components()).array_source
 

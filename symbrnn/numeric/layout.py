@@ -54,8 +54,12 @@ class Layout:
 
     def __init__(self, cell: Cell):
         self.cell = cell
-        self.default_plan = expand_wrt(cell, list(cell.names(PARAM)))
         self._shaped_data = cell.names(INPUT) + cell.names(TARGET)
+
+    @cached_property
+    def default_plan(self) -> list:
+        """:func:`~symbrnn.declare.lower.expand_wrt` of every param (component names: made on first use)."""
+        return expand_wrt(self.cell, list(self.cell.names(PARAM)))
 
     @cached_property
     def _order(self) -> tuple:

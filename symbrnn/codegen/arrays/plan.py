@@ -287,15 +287,43 @@ class ArrayPlan:
         lines += [f"        _loss = _loss + {n[self.loss]}"]
         lines += [f"        _s_{v}[t] = {v}" for v in stored]
         lines += [f"        {n[s + '.prev']} = {n[s]}" for s in self.states]
+        loop, buffers, after = self._hoisted(back)
         lines += [f"    _g_{n[p]} = zeros({self.cell.shape(p)!r})" for p in self.params]
+        lines += [f"    {line}" for line in buffers]
         lines += [f"    _k_{n[s]} = _zero_{n[s]}" for s in self.states]
         lines += ["    for t in range(T, 0, -1):"]
         lines += [f"        {n[d]} = _seq_{n[d]}[t - 1]" for d in data]
         lines += [f"        {v} = _s_{v}[t]" for v in stored]
-        lines += [f"        {line}" for line in back]
+        lines += [f"        {line}" for line in loop]
+        lines += [f"    {line}" for line in after]
         outputs = [f"_g_{n[p]}" for p in self.params] + [f"_k_{n[s]}" for s in self.states]
         lines.append(f"    return _loss, [{', '.join(outputs)}]")
         return "\n".join(lines) + "\n"
+
+    def _hoisted(self, back: list[str]) -> tuple[list, list, list]:
+        """The backward loop with each weight's per-step outer product moved after it: Σ_t a_t b_tᵀ = Aᵀ·B.
+
+        A param whose step share is ``outer(a, b)`` and nothing else keeps a_t and b_t, one row per
+        step, in buffers made once; one matrix product after the loop gives its gradient, where the
+        loop made (and added) an outer product at every step. Returns (loop lines, buffers, after).
+        """
+        loop, buffers, after = list(back), [], []
+        for p in self.params:
+            P = self.ident[p]
+            add, share = f"_g_{P} = _g_{P} + _a_{P}", f"_a_{P} = outer("
+            defs = [line for line in loop if line.startswith(share)]
+            if add not in loop or len(defs) != 1 or sum(f"_a_{P}" in _names(line) for line in loop) != 2:
+                continue
+            a, b = (x.strip() for x in defs[0][len(share):-1].split(","))
+            shapes = [self._shape.get(v.removeprefix("_a_")) for v in (a, b)]
+            if not all(v.isidentifier() for v in (a, b)) or any(len(sh or ()) != 1 for sh in shapes):
+                continue
+            at = loop.index(defs[0])
+            loop[at:at + 1] = [f"_o_{P}_a[t - 1] = {a}", f"_o_{P}_b[t - 1] = {b}"]
+            loop.remove(add)
+            buffers += [f"_o_{P}_a = empty((T, {shapes[0][0]}))", f"_o_{P}_b = empty((T, {shapes[1][0]}))"]
+            after.append(f"_g_{P} = _o_{P}_a.T @ _o_{P}_b")
+        return loop, buffers, after
 
     def _scalar(self, e) -> str:
         """A scalar operand's code, in parentheses unless it is a name or a whole or decimal number >= 0."""
