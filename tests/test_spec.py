@@ -97,7 +97,8 @@ def test_hostile_equation_is_refused_by_the_cli(name, tmp_path):
     (HEADER.encode(), "loss: needs exactly one per-step loss"),
     (b'[inputs]\nx = 2\n[params]\nv = 3\n[loss]\nL = "(x + v).sum()"\n',
      ":6: loss.L: x + v: shapes (2,) and (3,) do not broadcast"),
-    (b'[params]\nW = [100000, 100000]\n[loss]\nL = "1"\n', "has 10,000,000,000 components; at most 256"),
+    (b'[params]\nW = [100000, 100000]\n[loss]\nL = "1"\n',
+     "brings the file's arrays to 10,000,000,000 entries; at most 1,000,000"),
 ])
 def test_bad_cell_files_are_refused_with_the_file_named(content, message, tmp_path):
     path = tmp_path / "cell.toml"

@@ -15,7 +15,7 @@ from symbrnn import Tensor, gradients
 from symbrnn.cells import lstm_gomez
 from symbrnn.core.errors import AlgebraicLoopError, EquationError, NonScalarLossError, ShapeError, SymbrnnError
 from symbrnn.core.symbols import now, param
-from symbrnn.declare.equations import MAX_COMPONENTS, parse_equation
+from symbrnn.declare.equations import MAX_ELEMENTS, parse_equation
 from symbrnn.declare.spec import load_cell, load_cell_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,12 +115,14 @@ SHAPED = '[inputs]\nx = 2\n[params]\nW = [3, 2]\nv = 3\ns = []\n[states]\nh = { 
     ('[params]\nW = [3, 0]\n[loss]\nL = "1"\n', ShapeError,
      "cell.toml:2: params.W: shape [3, 0]: give 3 for a vector, [3, 2] for a matrix, [] for a scalar"),
     ('[params]\nW = "big"\n[loss]\nL = "1"\n', ShapeError, "params.W: shape 'big'"),
-    ('[params]\nW = [1000, 1000]\n[loss]\nL = "1"\n', ShapeError,
-     f"params.W: shape [1000, 1000] has 1,000,000 components; at most {MAX_COMPONENTS} in a cell file"),
-    ('[params]\nu = [256, 1]\nv = [1, 256]\n[loss]\nL = "(u * v).sum()"\n', EquationError,
-     "the result would have shape (256, 256), over 256 components"),
-    ('[params]\nu = [256, 1]\nv = [1, 256]\n[loss]\nL = "(u @ v).sum()"\n', EquationError,
-     "the result would have shape (256, 256), over 256 components"),
+    ('[params]\nW = [1000, 1001]\n[loss]\nL = "1"\n', ShapeError,
+     "params.W: shape [1000, 1001] brings the file's arrays to 1,001,000 entries; at most 1,000,000 in a cell"),
+    ('[params]\nW = [1000, 500]\nU = [1000, 501]\n[loss]\nL = "1"\n', ShapeError,
+     "params.U: shape [1000, 501] brings the file's arrays to 1,001,000 entries"),
+    ('[params]\nu = [2000, 1]\nv = [1, 2000]\n[loss]\nL = "(u * v).sum()"\n', EquationError,
+     "the result would have shape (2000, 2000), over 1,000,000 entries"),
+    ('[params]\nu = [2000, 1]\nv = [1, 2000]\n[loss]\nL = "(u @ v).sum()"\n', EquationError,
+     "the result would have shape (2000, 2000), over 1,000,000 entries"),
     ('params = ["w"]\n[states]\nh = { shape = 2, init = [1, 2, 3], update = "w * h.prev" }\n[loss]\nL = "h.sum()"\n',
      ShapeError, "state 'h' has shape (2,) but the value has shape (3,)"),
     ('params = ["w"]\n[states]\nh = { shape = 2, init = [[[[1]]]], update = "w * h.prev" }\n[loss]\nL = "h.sum()"\n',
@@ -159,8 +161,7 @@ def test_tensor_parser_never_fails_with_anything_but_an_equation_error(text):
     except EquationError as exc:
         assert str(exc) and "\n" not in str(exc)
         return
-    components = e.flat() if isinstance(e, Tensor) else [e]
-    assert len(components) <= MAX_COMPONENTS
+    assert math.prod(_shape(e)) <= MAX_ELEMENTS
 
 
 # (text, value) leaves and operations, built once as text and once with the Tensor operators
@@ -193,7 +194,7 @@ def tensor_equations(draw, depth=3):
         value = {"+": lambda: a + b, "*": lambda: a * b, "-": lambda: a - b, "@": lambda: a @ b}[kind]()
     except ShapeError:
         return a_text, a
-    if isinstance(value, Tensor) and math.prod(value.shape) > MAX_COMPONENTS:
+    if isinstance(value, Tensor) and math.prod(value.shape) > MAX_ELEMENTS:
         return a_text, a
     return f"({a_text}) {kind} ({b_text})", value
 
@@ -213,3 +214,36 @@ def test_the_readme_cell_files_are_the_example_files():
     assert sorted(cells) == ["elman", "lstm"]
     for name, cell in cells.items():
         _same_cell(cell, load_cell(ROOT / "examples" / "cells" / f"{name}.toml"))
+
+
+def _lstm_file(D: int, H: int) -> str:
+    """The seed 000 LSTM as a cell file, at any size (the example file with its shapes changed)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "examples" / "cells" / "lstm.toml").read_text()
+    return (text.replace("x = 2", f"x = {D}").replace("y = 1", f"y = {H}").replace("W = [4, 2]", f"W = [{4 * H}, {D}]")
+            .replace("U = [4, 1]", f"U = [{4 * H}, {H}]").replace("b = 4", f"b = {4 * H}")
+            .replace("shape = 1", f"shape = {H}").replace("z[0:1]", f"z[0:{H}]").replace("z[1:2]", f"z[{H}:{2 * H}]")
+            .replace("z[2:3]", f"z[{2 * H}:{3 * H}]").replace("z[3:4]", f"z[{3 * H}:{4 * H}]"))
+
+
+def test_a_cell_file_at_a_real_size_is_the_python_cell():
+    from symbrnn import derive, gradients
+    from symbrnn.cells import lstm_gomez
+
+    text = _lstm_file(8, 64)
+    assert "U = [256, 64]" in text and "z[192:256]" in text
+    cell, python = load_cell_text(text, "lstm64.toml"), lstm_gomez(8, 64)
+    values = random_values(python, 3, seed=2)
+    for name, g in gradients(python, 3, values).items():
+        np.testing.assert_allclose(gradients(cell, 3, values)[name], g, rtol=1e-12, atol=1e-14, err_msg=name)
+    assert derive(cell, 3, wrt="U").result.shape == (256, 64)
+
+
+def test_componentwise_work_on_a_big_file_is_refused_naming_the_matrix_route():
+    from symbrnn import ShapeError, derive
+
+    cell = load_cell_text(_lstm_file(8, 128), "lstm128.toml")  # 65,536 entries in U alone
+    with pytest.raises(ShapeError, match=r"componentwise work .* is limited to 50,000: use the matrix route"):
+        derive(cell, 2, wrt="U[0,0]")
+    assert derive(cell, 2, wrt="U").result.shape == (512, 128)

@@ -15,7 +15,7 @@ optional axis), ``h[0]``, ``W[1, 0]`` and ``h[0:2]`` index with whole numbers
 written out, and the functions apply elementwise (``softmax`` takes a
 vector). Limits keep a small text from making the process hang or eat memory:
 the text length, the tree's depth and size, exponents (a number between -16
-and 16), and the components of any vector or matrix built (at most 256).
+and 16), and the entries of any vector or matrix declared or built (at most 1,000,000).
 
 Examples
 --------
@@ -56,7 +56,7 @@ from ..core.symbols import prev
 from .functions import exp, log, relu, sigmoid, softmax, tanh
 from .tensor import Tensor, shape_text
 
-__all__ = ["FUNCTIONS", "MAX_COMPONENTS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "names_in", "parse_equation"]
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_ELEMENTS", "MAX_LENGTH", "MAX_NODES", "names_in", "parse_equation"]
 
 def _sqrt(x):
     return x.map(sp.sqrt) if isinstance(x, Tensor) else sp.sqrt(x)
@@ -73,7 +73,7 @@ MAX_NODES = 400  # nodes of the parsed tree
 MAX_EXPONENT = 16
 MAX_DIGITS = 20  # digits of a number literal
 MAX_POWER_DIGITS = 300  # digits of a power of numbers, e.g. (10**16)**16
-MAX_COMPONENTS = 256  # components of one vector or matrix (declared, or the result of an operation)
+MAX_ELEMENTS = 1_000_000  # entries of one vector or matrix (declared, or the result of an operation)
 
 
 def _log10(x: sp.Number) -> float:
@@ -210,7 +210,7 @@ class _Builder:
         while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             sign = -sign if isinstance(node.op, ast.USub) else sign
             node = node.operand
-        if not (isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) <= MAX_COMPONENTS):
+        if not (isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) <= MAX_ELEMENTS):
             raise errors.EquationError(f"{what} must be a whole number written out, e.g. h[0] or W[1, 0:2]")
         return sign * node.value
 
@@ -235,7 +235,7 @@ class _Builder:
             if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
                 raise errors.EquationError("@ multiplies vectors and matrices; use * with a scalar")
             return left @ right
-        if any(c.is_zero for c in _components(right)):
+        if _zero(right):
             raise errors.EquationError("division by zero in the equation")
         return left / right
 
@@ -290,20 +290,44 @@ def _is_number(value) -> bool:
     return isinstance(value, sp.Expr) and value.is_Number
 
 
-def _components(value) -> list:
-    return value.flat() if isinstance(value, Tensor) else [value]
+def _scalars(value) -> list:
+    """The scalar parts of an expression: its constant entries and scalar operands (no components are made)."""
+    if not isinstance(value, Tensor):
+        return [value]
+    out, stack, seen = [], [value], set()
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.op == "const":
+            out += t.flat()
+        for a in t.args:
+            (stack if isinstance(a, Tensor) else out).append(a)
+    return out
+
+
+def _zero(value) -> bool:
+    """True if ``value`` is 0, or a constant array with a 0 entry."""
+    if isinstance(value, Tensor):
+        return value.op in ("const", "fill") and any(c.is_zero for c in _scalars(value))
+    return bool(value.is_zero)
 
 
 def _check_size(left, right, matmul: bool) -> None:
-    """Refuse an operation whose result would have more than MAX_COMPONENTS components, before building it."""
+    """Refuse an operation whose result would have more than MAX_ELEMENTS entries, before building it."""
     shapes = [v.shape if isinstance(v, Tensor) else () for v in (left, right)]
     try:
-        shape = np.matmul(np.zeros(shapes[0]), np.zeros(shapes[1])).shape if matmul else np.broadcast_shapes(*shapes)
-    except ValueError:
+        if matmul:
+            a, b = shapes
+            shape = a[:-1] + b[1:] if len(b) == 2 else a[:-1]
+        else:
+            shape = np.broadcast_shapes(*shapes)
+    except (ValueError, IndexError):
         return  # the operation itself says which shapes do not fit
-    if math.prod(shape) > MAX_COMPONENTS:
+    if math.prod(shape) > MAX_ELEMENTS:
         raise errors.EquationError(
-            f"the result would have shape {shape_text(shape)}, over {MAX_COMPONENTS} components; use smaller shapes"
+            f"the result would have shape {shape_text(shape)}, over {MAX_ELEMENTS:,} entries; use smaller shapes"
         )
 
 
@@ -365,8 +389,8 @@ def parse_equation(text: str, names: dict, states=frozenset()) -> sp.Expr | Tens
         raise
     except errors.SymbrnnError as exc:  # a shape that does not fit, softmax of a scalar, ...
         raise errors.EquationError(str(exc)) from None
-    if any(c.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for c in _components(expr)):
+    if any(c.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for c in _scalars(expr)):
         raise errors.EquationError("the equation divides by zero (or is infinite); check it")
-    if any(c.has(sp.I) for c in _components(expr)):
+    if any(c.has(sp.I) for c in _scalars(expr)):
         raise errors.EquationError("the equation has an imaginary number (a root or log of a negative number)")
     return expr

@@ -56,7 +56,7 @@ from ..core import errors
 from ..core.kinds import INPUT, LOSS, NODE, PARAM, STATE, TARGET
 from ..core.symbols import now, param
 from .cell import Cell
-from .equations import MAX_COMPONENTS, names_in, parse_equation
+from .equations import MAX_ELEMENTS, names_in, parse_equation
 from .tensor import Tensor
 
 try:  # Python 3.11+
@@ -136,6 +136,7 @@ class _CellFile:
     def __init__(self, text: str, source: str):
         self.text, self.source = text, source
         self.data = _toml(text, source)
+        self.elements = 0  # entries of the arrays declared so far (states included)
 
     def fail(self, section: str | None, key: str, message: str, kind=errors.SpecError):
         line = _line_of(self.text, section, key)
@@ -163,9 +164,10 @@ class _CellFile:
             raise self.fail(section, key, f"shape {shape!r}: give 3 for a vector, [3, 2] for a matrix, [] for a"
                                           " scalar", errors.ShapeError)
         dims = (shape,) if isinstance(shape, int) else tuple(shape)
-        if math.prod(dims) > MAX_COMPONENTS:
-            raise self.fail(section, key, f"shape {list(dims)} has {math.prod(dims):,} components; at most"
-                                          f" {MAX_COMPONENTS} in a cell file", errors.ShapeError)
+        self.elements += math.prod(dims)
+        if self.elements > MAX_ELEMENTS:
+            raise self.fail(section, key, f"shape {list(dims)} brings the file's arrays to {self.elements:,}"
+                                          f" entries; at most {MAX_ELEMENTS:,} in a cell file", errors.ShapeError)
         return dims
 
     def table(self, key: str) -> dict:
