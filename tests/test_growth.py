@@ -68,13 +68,16 @@ def _lstm_values(H, T=3):
             "x": rng.normal(size=(T, 8)), "y": rng.normal(size=(T, H))}
 
 
-def test_declaring_an_lstm_creates_the_same_sympy_objects_at_any_hidden_size():
+def test_declaring_and_deriving_an_lstm_creates_the_same_sympy_objects_at_any_hidden_size():
+    from symbrnn import derive
     from symbrnn.cells import lstm
 
+    assert derive(lstm(8, 4), 3, wrt="W_hh").terms  # what is made once per process (derivative rules) is made here
     counts = {}
     for H in (16, 512):
         with _SympyObjects() as made:
-            lstm(8, H)
+            terms = derive(lstm(8, H), 3, wrt="W_hh").terms  # declared, then derived at the matrix level
+        assert terms[-1].shape == (4 * H, H)
         counts[H] = made.count
     assert counts[16] == counts[512]
 
