@@ -124,7 +124,7 @@ def _whole(cell):
     return [p for p in cell.names("param") if cell.shape(p)] + [f"{s}_0" for s in cell.states() if cell.shape(s)]
 
 
-@pytest.mark.parametrize("T", [1, 2, 5])
+@pytest.mark.parametrize("T", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("name", sorted(CELLS))
 def test_the_matrix_derivation_gives_the_reference_gradients(name, T):
     cell = CELLS[name]
@@ -140,15 +140,41 @@ def test_the_matrix_derivation_gives_the_reference_gradients(name, T):
         np.testing.assert_allclose(d.value(values), programs[w], rtol=1e-10, atol=1e-12, err_msg=w)
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru", "elman"])
+def _torch_step_batch(torch, values, H, init):
+    """seed 001's LSTM in the row convention, in torch: N sequences as rows, x @ W_x, gates [i, f, o, g]."""
+    p = {n: torch.tensor(np.asarray(values[n], dtype=float), dtype=torch.float64, requires_grad=True)
+         for n in ("W_x", "W_h", "b")}
+    x, y = (torch.tensor(np.asarray(values[n], dtype=float), dtype=torch.float64) for n in ("x", "y"))
+    N = x.shape[1]
+    h = torch.zeros((N, H), dtype=torch.float64, requires_grad=True)
+    c = torch.zeros((N, H), dtype=torch.float64, requires_grad=True)
+    leaves, loss = {**p, "h_0": h, "c_0": c}, 0
+    for t in range(len(x)):
+        a = x[t] @ p["W_x"] + h @ p["W_h"] + p["b"]
+        i, f, o, g = (torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H]), torch.sigmoid(a[:, 2 * H:3 * H]),
+                      torch.tanh(a[:, 3 * H:]))
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        loss = loss + 0.5 * ((h - y[t]) ** 2).sum()
+    return loss, leaves
+
+
+TWINS = {"lstm": (lambda: lstm(3, 4), vz.torch_lstm), "gru": (lambda: BUILTIN["gru"][0](3, 4), vz.torch_gru),
+         "elman": (lambda: elman(3, 4, 2), vz.torch_elman),
+         "lstm_gomez": (lambda: lstm_gomez(3, 4), vz.torch_lstm_gomez),
+         "lstm_step_batch": (lambda: BUILTIN["lstm_step_batch"][0](3, 2, 4), _torch_step_batch)}
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
 def test_the_matrix_derivation_equals_torch(name, torch):
-    make, twin = {"lstm": (lambda: lstm(3, 4), vz.torch_lstm), "gru": (lambda: BUILTIN["gru"][0](3, 4), vz.torch_gru),
-                  "elman": (lambda: elman(3, 4, 2), vz.torch_elman)}[name]
+    make, twin = TWINS[name]
     cell = make()
     values = vz.random_values(cell, 4, seed=11)
     t_loss, leaves = twin(torch, values, 4, "zero")
     t_loss.backward()
     for w, leaf in leaves.items():
+        if leaf.grad is None:  # an initial state torch's module does not take (nn.LSTM's h_0 is given, not a leaf)
+            continue
         got = derive(cell, 4, wrt=w).evaluate(values).value
         np.testing.assert_allclose(got, leaf.grad.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=w)
 
@@ -185,12 +211,53 @@ def test_an_initial_state_param_gets_its_delta():
 @pytest.mark.parametrize("call, message", [
     (lambda: derive(lstm(2, 3), 2, wrt="W_hh", mode="forward"),
      r"mode='forward' with wrt=W_hh \(12, 3\): forward mode carries a third-order tensor .* use mode='reverse'"),
-    (lambda: derive(lstm(2, 3), 2, wrt="b_ih", mode="forward"), r"a Jacobian matrix dh_t/db_ih .* mode='reverse'"),
+    (lambda: derive(BUILTIN["lstm_step_batch"][0](2, 2, 3), 2, wrt="b", mode="forward"),
+     r"mode='forward' with wrt=b: 'a' has shape \(2, 12\), so da_t/db would be a third-order tensor"),
     (lambda: derive(lstm(2, 3), 2, wrt="W_hh", of="h_1"), r"of=h_1: the derivative .* is of the total loss"),
 ])
 def test_what_the_matrix_derivation_does_not_do_is_refused_by_name(call, message):
     with pytest.raises(WrtError, match=message):
         call()
+
+
+def _vectors(cell):
+    return ([p for p in cell.names("param") if len(cell.shape(p)) == 1]
+            + [f"{s}_0" for s in cell.states() if len(cell.shape(s)) == 1])
+
+
+@pytest.mark.parametrize("T", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(n for n in CELLS if n != "lstm_step_batch"))
+def test_forward_mode_for_a_whole_vector_gives_the_reference_gradients(name, T):
+    cell = CELLS[name]
+    values = vz.random_values(cell, T, seed=T + 20)
+    wrt = _vectors(cell)
+    _, reference = loss_and_gradients(cell, T, values, wrt=wrt, strategy="terms")
+    for w in wrt:
+        d = derive(cell, T, wrt=w, mode="forward")
+        assert d.mode == "forward" and not d.select("delta")
+        np.testing.assert_allclose(d.evaluate(values).value, reference[w], rtol=1e-10, atol=1e-12, err_msg=w)
+
+
+def test_the_forward_operations_have_the_components_of_their_definition():
+    from symbrnn.derive.matrix.forward import eye, rowscale
+    from symbrnn.numeric.tensors import evaluate
+
+    v, m = _leaf("v", (3,)), _leaf("m", (3, 2))
+    assert sp.Matrix(materialize(rowscale(v, m))) == sp.diag(*materialize(v)) * sp.Matrix(materialize(m))
+    assert sp.Matrix(materialize(eye(3))) == sp.eye(3)
+    arrays = {"v": RNG.normal(size=3), "m": RNG.normal(size=(3, 2))}
+    got = evaluate(rowscale(v, m), lambda key: arrays[key[0]])
+    np.testing.assert_allclose(got, np.diag(arrays["v"]) @ arrays["m"], rtol=1e-14)
+    np.testing.assert_array_equal(evaluate(eye(3), lambda leaf: None), np.eye(3))
+
+
+def test_the_forward_recursion_reads_as_written_by_hand():
+    d = derive(elman(2, 3, 1), T=2, wrt="b", mode="forward")
+    assert str(d.total(1, "a").expr) == "eye(3)"  # h_0 does not depend on b
+    assert str(d.total(2, "a").expr) == "eye(3) + U @ dh_1/db"
+    assert [label for label, _ in d.total(2, "a").addends] == ["explicit", "implicit"]
+    assert str(d.result.expr) == "dL_1/db + dL_2/db"
+    assert str(derive(elman(2, 3, 1), T=2, wrt="h_0", mode="forward").total(0, "h").expr) == "eye(3)"
 
 
 def _size(d) -> int:

@@ -154,7 +154,11 @@ def cmd_eval(args, out) -> int:
     for ev in evaluations:
         out.write(f"\nterms of d{ev.derivative.of}/d{ev.derivative.wrt}:\n")
         for t in ev.terms:
-            out.write(f"  {t.kind:>12}  {t.symbol} = {t.expr} = {fmt(t.value, digits)}\n")
+            head = f"  {t.kind:>12}  {t.symbol} = {t.expr} ="
+            if np.ndim(t.value) > 1:  # a matrix: its rows aligned on lines of their own, under the name
+                out.write(f"{head}\n{' ' * 16}{fmt(t.value, digits, 16)}\n")
+            else:
+                out.write(f"{head} {fmt(t.value, digits)}\n")
     out.write("\ngradients:\n")
     for w, g in grads.items():
         label = f"  dL/d{w} = "

@@ -149,6 +149,11 @@ def _build_derived(t) -> np.ndarray:
         return np.array(np.broadcast_to(g, t.shape), dtype=object)
     if op == "reshape":
         return materialize(args[0]).reshape(t.shape)
+    if op == "eye":
+        return np.array(sp.eye(t.shape[0]).tolist(), dtype=object)
+    if op == "rowscale":  # diag(v)·m
+        v, m = materialize(args[0]), materialize(args[1])
+        return _elementwise(v.reshape(v.shape + (1,) * (m.ndim - 1)) * m, lambda e: e)
     if op == "dmap":  # f'(a), written in the output where sympy's derivative reads it
         d, a, v = derivative(t.extra)
         pairs = zip(materialize(args[0]).flat, materialize(args[1]).flat, strict=True)

@@ -27,7 +27,10 @@ _PRECEDENCE = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "@": _MUL, "neg": _MU
 
 
 def leaf_text(name: str, when) -> str:
-    """A named array at its time: ``W``, ``x_t``, ``h_{t-1}``, ``h_{t+1}``, ``h_3``."""
+    """A named array at its time: ``W``, ``x_t``, ``h_{t-1}``, ``h_{t+1}``, ``h_3``; a sensitivity ``dh_3/db``."""
+    if "/" in name and when != "param":  # a sensitivity dq/db: the step goes to q
+        top, bottom = name.split("/", 1)
+        return f"{leaf_text(top, when)}/{bottom}"
     if when == "param":
         return name
     if when == "now":
@@ -101,6 +104,8 @@ def text(t) -> str:
         return f"softmax({text(args[0])})"
     if op == "concat":
         return f"concatenate([{', '.join(text(a) for a in args)}])"
+    if op == "eye":
+        return f"eye({t.shape[0]})"
     if op == "outer":
         return f"outer({text(args[0])}, {text(args[1])})"
     if op == "embed":

@@ -337,7 +337,8 @@ def derive(cell: Cell, T: int, wrt, *, of=None, mode: str | None = None) -> Tota
     mode : {"forward", "reverse"}, optional
         Forward mode keeps explicit and implicit terms per step; reverse mode
         keeps the deltas. Both give the same numbers. By default forward, but
-        reverse for a whole vector or matrix (the only mode there).
+        reverse for a whole vector or matrix (forward mode gives the Jacobians
+        dq_t/dθ there for a vector, and is refused for a matrix).
 
     Returns
     -------

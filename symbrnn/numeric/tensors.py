@@ -87,6 +87,8 @@ def _node(t, args: list, leaf: Callable):  # noqa: PLR0911 - one return per oper
         "dmap": lambda: _derivative(t.extra)(args[0], args[1]), "softmax": lambda: _FORMS["softmax"](args[0]),
         "reduce": lambda: _FORMS["logsumexp_vector"](args[0]), "outer": lambda: np.multiply.outer(args[0], args[1]),
         "concat": lambda: np.concatenate(args, axis=t.extra), "reshape": lambda: np.reshape(args[0], t.shape),
+        "eye": lambda: np.eye(t.shape[0]),
+        "rowscale": lambda: np.reshape(args[0], np.shape(args[0]) + (1,) * (np.ndim(args[1]) - 1)) * args[1],
     }
     if op in simple:
         return simple[op]()

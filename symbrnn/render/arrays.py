@@ -41,11 +41,15 @@ def _level(t) -> int:
 
 
 def _name(name: str, when, latex: bool) -> str:
+    if "/" in name:  # a sensitivity dq/db (dL/db for the result): the step goes to q
+        top, bottom = name.split("/", 1)
+        if latex:
+            return (r"\frac{d" + _name(top[1:], when, True) + "}{d" + _name(bottom[1:], "param", True) + "}")
+        return name if when == "param" else f"{_name(top, when, False)}/{bottom}"
     delta = name.startswith("δ")
     base = name[1:] if delta else name
     if latex:
-        base = (r"\delta " if delta else "") + ("{" + sp.latex(sp.Symbol(base)) + "}" if "/" not in base
-                                                else r"\mathrm{" + base.replace("_", r"\_") + "}")
+        base = (r"\delta " if delta else "") + "{" + sp.latex(sp.Symbol(base)) + "}"
         sub = {"now": "t", "prev": "t-1", "next": "t+1"}.get(when, when)
         return base if when == "param" else f"{base}_{{{sub}}}"
     base = ("δ" if delta else "") + base
@@ -104,7 +108,9 @@ class _Writer:
         if op == "T":
             return self.wrap(args[0], _ATOM) + (r"^{\top}" if L else "ᵀ")
         if op == "getitem":
-            return self.wrap(args[0], _ATOM) + (r"_{[" + key_text(t.extra) + "]}" if L else f"[{key_text(t.extra)}]")
+            if L:  # braced, so that a subscripted name (h_{t}) takes the slice without a double subscript
+                return "{" + self.wrap(args[0], _ATOM) + "}_{[" + key_text(t.extra) + "]}"
+            return self.wrap(args[0], _ATOM) + f"[{key_text(t.extra)}]"
         if op == "map":
             return self._function(t.extra, self.write(args[0]))
         if op == "dmap":
@@ -125,6 +131,12 @@ class _Writer:
                 f"softmax({self.write(args[0])})"
         if op == "fill":
             return self.scalar(args[0])
+        if op == "eye":
+            return "I"
+        if op == "rowscale":  # diag(v)·m
+            inner = self.write(args[0])
+            diag = (r"\operatorname{diag}\left(" + inner + r"\right)") if L else f"diag({inner})"
+            return diag + (" " if L else "·") + self.wrap(args[1], _MUL, strict=True)
         inner = ", ".join(self.write(a) for a in args)
         extra = "" if t.extra is None else f", {key_text(t.extra) if op == 'embed' else t.extra}"
         return (r"\operatorname{" + op + r"}\left(" + inner + extra + r"\right)") if L else f"{op}({inner}{extra})"

@@ -77,7 +77,7 @@ class Paragraph:
 class Row:
     """One line of an :class:`Equations` block: ``parts[0] op parts[1] = parts[2] = ...``, with a label.
 
-    ``op`` is ``"="`` or ``"←"`` (an update). With ``op="+"`` the row has no
+    ``op`` is ``"="`` or ``"←"`` (an update). With ``op="+"`` (or ``"-"``) the row has no
     left-hand side: it continues the sum of the row above, ``+ parts[0] = parts[1] ...``;
     with ``op=""`` it has none either: a chain ``parts[0] = parts[1] ...`` aligned with the
     right-hand sides above (a side calculation).
@@ -154,7 +154,7 @@ def rich_block(block: Block):
         if labelled:
             grid.add_column(no_wrap=True)
         for row in block.rows:
-            if row.op in ("+", ""):
+            if row.op in ("+", "-", ""):
                 lhs, op, rest = "", row.op, row.parts
             else:
                 lhs, op, rest = row.parts[0].text, row.op if len(row.parts) > 1 else "", row.parts[1:]

@@ -86,7 +86,7 @@ def _inline(part: Inline) -> str:
 
 
 def _row(row: Row) -> str:
-    if row.op in ("+", ""):
+    if row.op in ("+", "-", ""):
         line = f"&{row.op} " + " = ".join(p.latex for p in row.parts)
     else:
         op = r"\leftarrow " if row.op == "←" else "="

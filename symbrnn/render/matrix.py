@@ -30,6 +30,7 @@ import numpy as np
 from ..core.kinds import INPUT, LOSS
 from ..declare.matrixops import add
 from ..declare.tensor import Tensor, shape_text
+from ..derive.matrix.forward import eye, tangent_leaf
 from ..derive.matrix.sweep import delta_leaf
 from ..derive.matrix.total import MatrixDerivative
 from .arrays import tensor_m
@@ -55,7 +56,13 @@ def _rows(lhs: M, addends, shape: tuple, value=None, digits: int = 4) -> list[Ro
         addends = [("through " + ", ".join(sorted(readers)), joined)]
     rows = []
     for k, (label, expr) in enumerate(addends):
-        rows.append(Row((lhs, tensor_m(expr)), label) if k == 0 else Row((tensor_m(expr),), label, op="+"))
+        m = tensor_m(expr)
+        if k == 0:
+            rows.append(Row((lhs, m), label))
+        elif m.text.startswith("-") and m.latex.startswith("-"):  # + -diag(n)·dz is written - diag(n)·dz
+            rows.append(Row((M(m.text[1:], m.latex[1:]),), label, op="-"))
+        else:
+            rows.append(Row((m,), label, op="+"))
     if not rows:
         rows.append(Row((lhs, M("0", "0"))))
     if value is not None:
@@ -64,7 +71,28 @@ def _rows(lhs: M, addends, shape: tuple, value=None, digits: int = 4) -> list[Ro
     return rows
 
 
+def _forward_recursion(d: MatrixDerivative) -> Section:
+    cell, sweep, n = d.cell, d.forward_sweep, d.shape[0]
+    rows = []
+    for s in d.states:
+        if cell.init_derivative(s, d.wrt):
+            rows += _rows(tensor_m(tangent_leaf(s, d.wrt, cell.shape(s) + (n,), 0)), [("initial", eye(n))],
+                          cell.shape(s) + (n,))
+    for q in cell.order():
+        addends = [(label, e) for label, _, e in sweep.totals[q]]
+        if addends:
+            rows += _rows(tensor_m(tangent_leaf(q, d.wrt, cell.shape(q) + (n,), "now")), addends,
+                          cell.shape(q) + (n,))
+    blocks = (Equations(tuple(rows)), Paragraph.of(
+        f"dq_t/d{d.wrt} is the Jacobian of q_t with respect to {d.wrt}, one row per entry of q. It has a part"
+        f" explicit in {d.wrt}, one through each quantity q reads at step t, and, implicit, one through each"
+        " state's previous value, whose Jacobian the step before carried (at t = 1, the initial value's)."))
+    return Section("Recursion (every step t)", blocks)
+
+
 def _recursion(d: MatrixDerivative) -> Section:
+    if d.mode == "forward":
+        return _forward_recursion(d)
     cell, sweep = d.cell, d.sweep
     rows = []
     order = [q for q in cell.order() if cell.kind(q) != LOSS][::-1] + list(cell.names(INPUT))
@@ -93,6 +121,11 @@ def _per_step(d: MatrixDerivative, evaluation=None, digits: int = 4) -> Section:
 
 
 def _generic(d: MatrixDerivative) -> Section:
+    if d.mode == "forward":
+        lhs = M(f"dL/d{d.wrt} {shape_text(d.shape)}", rf"\frac{{dL}}{{d{d.wrt}}}")
+        rhs = M(f"Σ_{{t=1..T}} d{d.cell.loss_name}_t/d{d.wrt}",
+                rf"\sum_{{t=1}}^{{T}} \frac{{d{d.cell.loss_name}_t}}{{d{d.wrt}}}")
+        return Section("Generic T", (Equations((Row((lhs, rhs)),)),))
     parts = [(f"Σ_{{t=1..T}} dL/d{d.wrt}[t]", rf"\sum_{{t=1}}^{{T}} \frac{{dL}}{{d{d.wrt}}}[t]")] \
         if d.sweep.params.get(d.wrt) else []
     parts += [(f"δ{s}_0", rf"\delta {s}_{{0}}") for s in d.states if d.cell.init_derivative(s, d.wrt)]
@@ -103,7 +136,7 @@ def _generic(d: MatrixDerivative) -> Section:
 
 def matrix_doc(d: MatrixDerivative, *, evaluation=None, digits: int = 4, max_steps: int = 6, **_options) -> Doc:
     """The document of a matrix derivation (with every number when ``evaluation`` is given)."""
-    title = (f"dL/d{d.wrt} {shape_text(d.shape)}   ({d.cell.name}, T = {d.T}, reverse mode,"
+    title = (f"dL/d{d.wrt} {shape_text(d.shape)}   ({d.cell.name}, T = {d.T}, {d.mode} mode,"
              " array terms)")
     sections = [_recursion(d)]
     if d.T <= max_steps:

@@ -39,6 +39,7 @@ from ...declare.matrixops import add, named, unbroadcast, zeros
 from ...declare.tensor import Tensor, shape_text
 from ..numbers import numbers_for
 from ..terms import TermIndex
+from .forward import ForwardSweep, eye, tangent_leaf
 from .sweep import StepSweep, delta_leaf
 
 __all__ = ["MatrixDerivative", "MatrixTerm", "at_step", "is_whole"]
@@ -51,7 +52,7 @@ class MatrixTerm:
     Attributes
     ----------
     kind : str
-        ``delta``, ``contribution`` or ``result``.
+        ``delta``, ``contribution`` or ``result`` (reverse mode); ``total`` or ``result`` (forward mode).
     quantity : str
         The quantity it belongs to (``"h"``; the loss for a contribution and the result).
     t : int or None
@@ -123,14 +124,13 @@ class MatrixDerivative(TermIndex, Displayed):
         The param (``"W"``) or initial state (``"h_0"``).
     shape : tuple of int
         The shape of θ, and of the result.
-    mode : str
-        ``"reverse"``.
+    mode : {"reverse", "forward"}
+        Reverse mode (the deltas) for any shape; forward mode (every quantity's Jacobian dq_t/dθ) for a vector.
     states : tuple of str
     sweep : StepSweep
         The templates of one backward step.
     """
 
-    mode = "reverse"
     of_step = None
 
     def __init__(self, cell: Cell, T: int, wrt, of=None, mode: str = "reverse"):
@@ -141,19 +141,21 @@ class MatrixDerivative(TermIndex, Displayed):
         state = cell.initial_of(self.wrt)
         self.shape = cell.shape(state) if state else cell.shape(self.wrt)
         _check_request(cell, self.wrt, self.shape, of, mode)
+        self.mode = mode
         self.target, self.states = cell.loss_name, cell.states()
         self.of = sp.Symbol(self.target)
         self.default_quantity = self.states[0] if len(self.states) == 1 else None
-        self.sweep = StepSweep(cell)
+        self.sweep = StepSweep(cell) if mode == "reverse" else None
+        self.forward_sweep = ForwardSweep(cell, self.wrt, self.shape[0]) if mode == "forward" else None
 
     def __repr__(self) -> str:
         return (f"MatrixDerivative(dL/d{self.wrt} {shape_text(self.shape)}, cell={self.cell.name!r}, T={self.T},"
-                f" mode='reverse')")
+                f" mode={self.mode!r})")
 
     @cached_property
     def terms(self) -> tuple[MatrixTerm, ...]:
         """Every term in evaluation order, ending with the result."""
-        return tuple(_Builder(self).terms())
+        return tuple(_Builder(self).terms() if self.mode == "reverse" else _forward_terms(self))
 
     @property
     def expr(self):
@@ -182,16 +184,44 @@ def _check_request(cell: Cell, wrt: str, shape: tuple, of, mode: str) -> None:
             f"of={of}: the derivative with respect to the whole {wrt!r} is of the total loss;"
             f" for one quantity, derive with respect to a component (wrt='{wrt}[{','.join('0' * len(shape))}]')"
         )
-    if mode == "forward":
-        what = "a third-order tensor dh_t/dW" if len(shape) > 1 else "a Jacobian matrix dh_t/d" + wrt
+    if mode == "forward" and len(shape) > 1:
         raise errors.WrtError(
-            f"mode='forward' with wrt={wrt} {shape_text(shape)}: forward mode carries {what} per step, which"
-            f" symbrnn does not build for a whole {'matrix' if len(shape) > 1 else 'vector'};"
-            " use mode='reverse' (the deltas), or a component such as"
-            f" wrt='{wrt}[{','.join('0' * len(shape))}]'"
+            f"mode='forward' with wrt={wrt} {shape_text(shape)}: forward mode carries a third-order tensor"
+            f" dh_t/d{wrt} per step, which symbrnn does not build for a whole matrix; use mode='reverse' (the"
+            f" deltas), or a component such as wrt='{wrt}[{','.join('0' * len(shape))}]'"
         )
-    if mode != "reverse":
-        raise errors.WrtError(f"mode={mode!r}: use 'reverse' for a whole vector or matrix")
+    if mode not in ("forward", "reverse"):
+        raise errors.WrtError(f"mode={mode!r}: use 'forward' (Jacobians, for a vector) or 'reverse' (deltas)")
+
+
+def _forward_terms(d: MatrixDerivative) -> list:
+    """dq_t/dθ for every quantity from step 1 up, sensitivities that are 0 left out; dL/dθ = Σ_t dL_t/dθ."""
+    cell, sweep, n, out = d.cell, d.forward_sweep, d.shape[0], []
+    nonzero: dict[int, set] = {0: set()}
+    for s in d.states:
+        if cell.init_derivative(s, d.wrt):
+            nonzero[0].add(s)
+            out.append(MatrixTerm("total", s, 0, tangent_leaf(s, d.wrt, cell.shape(s) + (n,), 0), eye(n),
+                                  (("initial", eye(n)),)))
+    losses = []
+    for t in range(1, d.T + 1):
+        nonzero[t] = set()
+        for q in cell.order():
+            parts = []
+            for label, (name, when), expr in sweep.totals[q]:
+                step = t - 1 if when == "prev" else t
+                if when == "param" or name in nonzero[step]:
+                    parts.append((label if label != f"through {name}_t" else f"through {name}_{t}", at_step(expr, t)))
+            if not parts:
+                continue
+            nonzero[t].add(q)
+            symbol = tangent_leaf(q, d.wrt, cell.shape(q) + (n,), t)
+            out.append(MatrixTerm("total", q, t, symbol, add(*(e for _, e in parts)), tuple(parts)))
+            if q == cell.loss_name:
+                losses.append(symbol)
+    result = add(*losses) if losses else zeros(d.shape)
+    out.append(MatrixTerm("result", cell.loss_name, None, named(f"dL/d{d.wrt}", d.shape, "param"), result))
+    return out
 
 
 class _Builder:
