@@ -4,7 +4,8 @@ A cell declared with vectors and matrices keeps, beside its components, how
 each Tensor was made (:attr:`symbrnn.declare.tensor.Tensor.op`: ``W @ x``,
 ``+``, ``tanh``, a slice, ...). :class:`ArrayPlan` writes one step of the
 cell as numpy statements over whole arrays, then the backward step by a rule
-per operation from the table of :mod:`.rules` (the adjoint of ``W @ x`` is
+per operation, from the matrix derivation's own table
+(:mod:`symbrnn.derive.matrix.rules`, written as code by :mod:`.rules`: the adjoint of ``W @ x`` is
 ``outer(g, x)`` for W and ``W.T @ g`` for x; of ``tanh(a)``,
 ``g * (1 - out**2)`` from sympy's derivative; of a slice, g scattered into
 zeros; ...). Scalar quantities (the loss, usually) are differentiated with
@@ -54,21 +55,13 @@ from ...declare.cell import Cell
 from ...declare.tensor import Tensor
 from ...declare.tensortext import key_text
 from ..printing import CodePrinter, identifiers
-from .rules import ADJOINTS, Site, Unsupported, is_elementwise
+from .rules import OPERATIONS, Unsupported, adjoint_code, is_elementwise
 from .scalars import ScalarCode
 
 __all__ = ["ArrayPlan", "Unsupported"]
 
 
 _BINARY = {"+", "-", "*", "/"}
-
-
-def _unbroadcast_code(code: str, have: tuple, want: tuple) -> str:
-    if have == want:
-        return code
-    if not want:
-        return f"sum({code})"
-    return f"_unbroadcast({code}, {want!r})"
 
 
 class _Record:
@@ -172,8 +165,10 @@ class ArrayPlan:
             raise Unsupported(f"the elementwise function {getattr(t.extra, '__name__', t.extra)!r}")
         if t.op == "reduce" and getattr(t.extra, "__name__", None) != "logsumexp":
             raise Unsupported(f"the reduction {getattr(t.extra, '__name__', t.extra)!r}")
-        if t.op not in ADJOINTS and t.op != "fill":
+        if t.op not in OPERATIONS:
             raise Unsupported(f"the tensor operation {t.op!r}")
+        if t.op == "**" and (isinstance(t.args[1], Tensor) or not sp.sympify(t.args[1]).is_Number):
+            raise Unsupported("a power whose exponent is not a number")
         if t.op == "getitem" and any(k is None for k in t.extra):
             raise Unsupported(f"the index {key_text(t.extra)!r} (only whole numbers and slices)")
         return [self._operand(a) for a in t.args], t.extra
@@ -247,17 +242,14 @@ class ArrayPlan:
             return
         if kind == "const":
             return
-        code = [o[1] if o[0] == "t" else self._scalar(o[1]) for o in ops]
-        shapes = [self._shape[o[1]] if o[0] == "t" else () for o in ops]
-        power = ops[1][1] if kind == "**" and ops[1][0] == "s" else None
-        site = Site(g, v, code, shapes, shape, rec.extra, power)
-        for i, share, exact in ADJOINTS[kind](site):  # the rule table: one row per operation
-            op = ops[i]
-            reduced = share if exact else _unbroadcast_code(share, shape, shapes[i])
+        codes = adjoint_code(kind, ops, shape, rec.extra, g=g, out=v, shapes=self._shape, scalar=self._scalar)
+        for op, share in zip(ops, codes, strict=True):  # the rule table of the matrix derivation, as code
+            if share is None:
+                continue
             if op[0] == "t":
-                acc(op[1], reduced)
+                acc(op[1], share)
             else:
-                self.scalars.adjoint(op[1], f"({reduced})", acc)
+                self.scalars.adjoint(op[1], f"({share})", acc)
 
     # ------------------------------------------------------------------ the program
     def _write(self) -> str:

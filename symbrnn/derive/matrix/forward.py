@@ -77,7 +77,7 @@ def _jvp(t: Tensor, tangents: list, out):  # noqa: PLR0911 - one return per oper
         return None if ta is None else rowscale(1 / args[1], ta) if isinstance(args[1], Tensor) \
             else _scale(1 / args[1], ta)
     if op == "**":
-        return None if ta is None else rowscale(args[1] * args[0] ** (args[1] - 1), ta)
+        return None if ta is None else rowscale(args[1] * (args[0] if args[1] == 2 else args[0] ** (args[1] - 1)), ta)
     if op == "map":
         return None if ta is None else rowscale(dmap(t.extra, args[0], out), ta)
     if op == "@":

@@ -80,9 +80,14 @@ def _power(t, g, out):
     a, k = t.args
     if isinstance(k, Tensor):  # pragma: no cover - Tensor refuses a tensor exponent
         raise errors.ShapeError("a power with a tensor exponent")
-    base = _times(g, k * a ** (k - 1))
+    base = _times(g, k * _pow(a, k - 1))
     exponent = None if k.is_Number else _times(g, out * (a.map(sp.log) if isinstance(a, Tensor) else sp.log(a)))
     return [base, exponent]
+
+
+def _pow(a, k):
+    """a**k, written a for k = 1 (the derivative of a square is 2·a, not 2·a**1)."""
+    return a if k == 1 else a ** k
 
 
 def _concat(t, g, out):
