@@ -34,8 +34,9 @@ def test_cells_lists_the_builtins():
 def test_show_prints_equations_and_graph(cell):
     r = symbrnn("show", cell)
     assert r.returncode == 0, r.stderr
-    assert "  h_t = tanh(a_t)   (h_0 = 0)" in r.stdout
-    assert "  h -> a   (delay)" in r.stdout and "  h -> yhat   (same step)" in r.stdout
+    lines = [line.strip() for line in r.stdout.splitlines()]
+    assert "h_t = tanh(a_t)" in lines and "states: h (h_0 = 0)" in lines
+    assert "h_{t-1} → a_t   (previous step)" in lines and "h_t → yhat_t" in lines
 
 
 @pytest.mark.parametrize("mode, line", [

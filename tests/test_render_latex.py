@@ -4,6 +4,7 @@ Without pdflatex the compile tests are skipped locally and FAIL on CI (CI=true):
 (Debian: texlive-latex-base).
 """
 
+import io
 import os
 import shutil
 import subprocess
@@ -115,3 +116,39 @@ def test_escape_maps_unicode_and_refuses_the_unknown():
         r"$\theta$ $\leftarrow$ $\theta$ - $\eta$$\cdot$dL/d$\theta$, 100\%")
     with pytest.raises(ValueError, match="no LaTeX for the character"):
         escape("∰")
+
+
+def _shaped_cells():
+    from symbrnn.cells import BUILTIN, elman_softmax, gru, lstm_gomez
+
+    return [lstm_gomez(), gru(3, 4), elman_softmax(), BUILTIN["lstm_step_batch"][0](3, 2, 2)]
+
+
+def test_shaped_cells_display_in_matrix_notation_everywhere():
+    import re
+
+    from rich.console import Console
+
+    component = re.compile(r"[A-Za-z]\[\d+(, ?\d+)?\]")  # W[0, 1], h[2]: a component, not a slice
+    for cell in _shaped_cells():
+        console = Console(file=io.StringIO(), width=100, color_system=None)
+        console.print(cell)  # rich
+        text = console.file.getvalue()
+        assert f"cell '{cell.name}'" in text and "(one step t)" in text
+        assert not component.search(text) and "Tensor" not in text and "@" not in text, text
+        assert "⊙" in text and "·" in text, text  # Hadamard and matrix products
+        for out in (cell._repr_latex_(), to_markdown(cell), to_latex(cell)):  # Jupyter, Markdown, LaTeX
+            assert "\\odot" in out and not component.search(out), out
+
+
+def test_shaped_cells_and_matrix_derivations_compile_without_overfull_lines(pdflatex, tmp_path):
+    from symbrnn.cells import lstm_gomez
+
+    body = "".join(to_latex(cell) for cell in _shaped_cells())
+    body += "\n".join(repr_latex(cell) for cell in _shaped_cells())
+    values = {"W": [[0.7, 0.45], [0.95, 0.8], [0.45, 0.25], [0.6, 0.4]], "U": [[0.1], [0.8], [0.15], [0.25]],
+              "b": [0.15, 0.65, 0.2, 0.1], "x": [[1.0, 2.0], [0.5, 3.0]], "y": [[0.5], [1.25]]}
+    body += to_latex(derive(lstm_gomez(), 2, wrt="W").evaluate(values))
+    body += to_latex(derive(lstm_gomez(), 2, wrt="b", mode="forward"))
+    compile_latex(pdflatex, document(body), tmp_path)
+    assert (tmp_path / "doc.log").read_text(errors="replace").count("Overfull \\hbox") == 0

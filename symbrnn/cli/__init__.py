@@ -10,10 +10,12 @@ than a second, when stderr is a terminal; piped output has none.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 
 from ..core import errors
+from .inputs import save
 from .parser import PROG, parser
 
 __all__ = ['main', 'run']
@@ -35,8 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = parser().parse_args(argv)
     try:
+        path = getattr(args, "output", None)
+        out = io.StringIO() if path else sys.stdout  # -o FILE: written whole when the command is done
         with _progress(args.command):
-            return args.run(args, sys.stdout)
+            code = args.run(args, out)
+        if path:
+            save(out.getvalue(), path)
+        return code
     except errors.SymbrnnError as exc:
         message = " ".join(str(exc).split())  # one line
         sys.stderr.write(f"{PROG}: error: {message}\n")

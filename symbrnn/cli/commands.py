@@ -30,13 +30,10 @@ def cmd_cells(args, out) -> int:
 
 
 def cmd_show(args, out) -> int:
+    from ..render.cellview import cell_doc
+
     cell = cell_from(args.cell, args)
-    cell.validate()
-    out.write(str(cell) + "\n")
-    out.write("graph edges (delay: the previous step's value):\n")
-    for u, v, data in sorted(cell.graph.edges(data=True)):
-        lag = "delay" if data["delay"] else ("same step + delay" if len(data["lags"]) == 2 else "same step")
-        out.write(f"  {u} -> {v}   ({lag})\n")
+    emit(cell_doc(cell, edges=True), args, out)
     return 0
 
 

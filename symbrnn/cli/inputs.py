@@ -13,7 +13,7 @@ from ..core import errors
 from ..declare.spec import load_cell, load_values
 from ..declare.values import resolve_values, steps_of
 
-__all__ = ['SIZES', 'cell_from', 'checked_values', 'emit', 'fmt', 'plain', 'steps_from', 'write']
+__all__ = ['SIZES', 'cell_from', 'checked_values', 'emit', 'fmt', 'plain', 'save', 'steps_from', 'write']
 
 
 SIZES = ("input_size", "hidden_size", "output_size", "classes")
@@ -73,7 +73,8 @@ def emit(obj, args, out, **options) -> None:
     if args.format == "markdown":
         text = render.to_markdown(obj, **options)
     elif args.format == "latex":
-        text = render.to_latex(obj, standalone=bool(getattr(args, "output", None)), **options)
+        standalone = bool(getattr(args, "output", None)) or getattr(args, "standalone", False)
+        text = render.to_latex(obj, standalone=standalone, **options)
     else:  # rich, drawn at the terminal's width (COLUMNS, default 100) with no trailing blanks
         drawable = obj if isinstance(obj, render.WorkedSolution) else render.renderable(obj, **options)
         width = int(os.environ.get("COLUMNS", "100")) if os.environ.get("COLUMNS", "").isdigit() else 100
@@ -82,8 +83,13 @@ def emit(obj, args, out, **options) -> None:
 
 
 def write(text: str, args, out) -> None:
-    path = getattr(args, "output", None)
-    if path:
-        Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    else:
-        out.write(text if text.endswith("\n") else text + "\n")
+    """Write ``text`` to ``out`` (the command's output: standard output, or what ``-o`` collects)."""
+    out.write(text if text.endswith("\n") else text + "\n")
+
+
+def save(text: str, path: str) -> None:
+    """Write a command's whole output to ``-o FILE``."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise errors.SpecError(f"-o {path}: cannot write it ({exc.strerror or exc})") from None

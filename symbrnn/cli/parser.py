@@ -64,8 +64,17 @@ def _add_derive(sub) -> None:
                    help="abstract: the recursion as a labelled tree (default); concrete: every term with its"
                    " expression; generic: valid for every T (Sum/Product); expanded: fully expanded (small T);"
                    " terms: the term list")
-    c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich",
-                   help="rich: the terminal (default); markdown and latex write the whole derivation")
+    _format_options(c, help="rich: the terminal (default); markdown and latex write the whole derivation (latex: a"
+                    " whole document with -o or --standalone); dot: the unrolled graph, its terms' paths marked",
+                    formats=("rich", "markdown", "latex", "dot"))
+
+
+def _format_options(c, formats=("rich", "markdown", "latex"), default="rich", help=None) -> None:
+    c.add_argument("--format", choices=formats, default=default,
+                   help=help or "rich: the terminal (default); markdown; latex (a whole document with -o or"
+                   " --standalone)")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the standard output")
+    c.add_argument("--standalone", action="store_true", help="latex: a whole document that pdflatex compiles")
 
 
 def _values_options(c, mode: str | None) -> None:
@@ -82,8 +91,7 @@ def _add_solve(sub) -> None:
     c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
     c.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="the update step (default sgd)")
     c.add_argument("--lr", type=float, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
-    c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich")
-    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE (latex: a whole document)")
+    _format_options(c)
 
 
 def _add_eval(sub) -> None:
@@ -93,8 +101,8 @@ def _add_eval(sub) -> None:
     c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
     c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
     c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
-    c.add_argument("--format", choices=("text", "rich", "markdown", "latex"), default="text",
-                   help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
+    _format_options(c, formats=("text", "rich", "markdown", "latex"), default="text",
+                    help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -106,7 +114,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _with_cell(sub, "cells", "list the built-in cells", "symbrnn cells", cmd_cells)
-    _with_cell(sub, "show", "a cell's equations and graph", "symbrnn show elman", cmd_show)
+    c = _with_cell(sub, "show", "a cell's quantities, equations and graph", "symbrnn show lstm --hidden-size 4",
+                   cmd_show)
+    _format_options(c)
     _add_derive(sub)
     _add_solve(sub)
     _add_eval(sub)

@@ -30,6 +30,7 @@ __all__ = ["tensor_latex", "tensor_m", "tensor_text"]
 
 _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 2, 3, 4, 5
 _LEVEL = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "@": _MUL, "outer": _MUL, "neg": _UNARY, "**": _POW}
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _FUNCTIONS = {"sigmoid": ("σ", r"\sigma"), "tanh": ("tanh", r"\tanh"), "exp": ("exp", r"\exp"),
               "log": ("log", r"\log"), "relu": ("relu", r"\operatorname{relu}"), "sqrt": ("√", r"\sqrt")}
 
@@ -77,6 +78,9 @@ class _Writer:
         op, args, L = t.op, t.args, self.latex
         if op == "leaf":
             return _name(*t.extra, latex=L)
+        if op == "+" and isinstance(args[0], Tensor) and args[0].op == "neg" and not (
+                isinstance(args[1], Tensor) and args[1].op == "neg"):  # -y + ŷ is written ŷ - y
+            return f"{self.write(args[1])} - {self.wrap(args[0].args[0], _ADD, strict=True)}"
         if op in ("+", "-"):
             right = self.wrap(args[1], _ADD, strict=op == "-")
             return f"{self.write(args[0])} {op} {right}"
@@ -85,8 +89,11 @@ class _Writer:
         if op == "neg":
             return "-" + self.wrap(args[0], _UNARY)
         if op == "**":
-            return self.wrap(args[0], _POW, strict=True) + ("^{" + self.scalar(args[1]) + "}" if L
-                                                            else "^" + self.scalar(args[1]))
+            k = args[1]
+            if L:
+                return self.wrap(args[0], _POW, strict=True) + "^{" + self.scalar(k) + "}"
+            power = str(k).translate(_SUPERSCRIPT) if getattr(k, "is_Integer", False) else "^" + self.scalar(k)
+            return self.wrap(args[0], _POW, strict=True) + power
         return self._call(t)
 
     def _product(self, t) -> str:
@@ -111,7 +118,7 @@ class _Writer:
             if L:  # braced, so that a subscripted name (h_{t}) takes the slice without a double subscript
                 return "{" + self.wrap(args[0], _ATOM) + "}_{[" + key_text(t.extra) + "]}"
             return self.wrap(args[0], _ATOM) + f"[{key_text(t.extra)}]"
-        if op == "map":
+        if op in ("map", "reduce"):  # an elementwise function, or a reduction such as logsumexp
             return self._function(t.extra, self.write(args[0]))
         if op == "dmap":
             return self.write(_as_tensor(t))

@@ -118,8 +118,8 @@ def _table(table: Table) -> str:
 
 
 def _block(block) -> str:
-    if isinstance(block, Paragraph):
-        return "".join(_inline(p) for p in block.parts) + "\n"
+    if isinstance(block, Paragraph):  # a line break in the text is one in the paragraph
+        return "".join(_inline(p) for p in block.parts).replace("\n", "\\\\\n") + "\n"
     if isinstance(block, Equations):
         return "\\begin{align*}\n" + " \\\\\n".join(_row(r) for r in block.rows) + "\n\\end{align*}"
     if isinstance(block, Table):

@@ -39,8 +39,8 @@ def _inline(part: Inline) -> str:
 
 
 def _block(block) -> str:
-    if isinstance(block, Paragraph):
-        return "".join(_inline(p) for p in block.parts)
+    if isinstance(block, Paragraph):  # a line break in the text is a hard break (CommonMark's backslash)
+        return "".join(_inline(p) for p in block.parts).replace("\n", "\\\n")
     if isinstance(block, Equations):
         return "$$\n" + math_block(block.rows) + "\n$$"
     if isinstance(block, Table):

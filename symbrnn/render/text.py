@@ -149,6 +149,11 @@ class _Values:
             return self._notation[str(expr.base.label)][self._which](*expr.indices)
         return super()._print(expr, **kwargs)
 
+    def _as_ordered_terms(self, expr, order=None):
+        """A sum's terms as a hand writes them: the positive ones first (ŷ - y, not -y + ŷ), else sympy's order."""
+        terms = super()._as_ordered_terms(expr, order=order)
+        return sorted(terms, key=lambda a: a.could_extract_minus_sign())
+
     def _rank(self, factor) -> float:
         if isinstance(factor, sp.Sum):
             return 2.5

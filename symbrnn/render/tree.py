@@ -12,7 +12,7 @@ dL/dU = dL_1/dU + dL_2/dU   (elman, T = 2, forward mode)
 │   │   └── explicit  ∂h_1/∂U = h_0·(1 - tanh(a_1)²)
 │   └── dL_1/dU = ∂L_1/∂h_1·dh_1/dU
 │       └── chain  ∂L_1/∂h_1·dh_1/dU
-│           └── ∂L_1/∂h_1 = V·(-y_1 + yhat_1)
+│           └── ∂L_1/∂h_1 = V·(yhat_1 - y_1)
 └── step 2
     ├── dh_2/dU = ∂h_2/∂U + ∂h_2/∂h_1·dh_1/dU
     │   ├── explicit  ∂h_2/∂U = h_1·(1 - tanh(a_2)²)
@@ -20,7 +20,7 @@ dL/dU = dL_1/dU + dL_2/dU   (elman, T = 2, forward mode)
     │       └── ∂h_2/∂h_1 = U·(1 - tanh(a_2)²)
     └── dL_2/dU = ∂L_2/∂h_2·dh_2/dU
         └── chain  ∂L_2/∂h_2·dh_2/dU
-            └── ∂L_2/∂h_2 = V·(-y_2 + yhat_2)
+            └── ∂L_2/∂h_2 = V·(yhat_2 - y_2)
 """
 
 from __future__ import annotations
