@@ -63,14 +63,23 @@ class GradientReport(dict):
     def ok(self) -> bool:
         return self.loss_ok and all(c.ok for c in self.values())
 
-    def __str__(self) -> str:
-        lines = [f"{'param':<10} {'engine':>24} {'finite differences':>24} {'abs error':>10}"]
+    #: the columns of :meth:`rows`
+    COLUMNS = ("param", "engine", "finite differences", "abs error")
+
+    def rows(self, digits: int = 17) -> list[tuple[str, str, str, str]]:
+        """Each param's line, then the loss's, as text (``digits`` significant digits, MISMATCH marked)."""
+        out = []
         for c in self.values():
             flag = "" if c.ok else "  MISMATCH"
-            ref = mpmath.nstr(c.reference, 17)
-            lines.append(f"{c.name:<10} {c.engine:>24.17g} {ref:>24} {c.abs_error:>10.2e}{flag}")
-        flag = "" if self.loss_ok else "  MISMATCH"
-        lines.append(f"{'loss L':<10} {self.loss_engine:>24.17g} {mpmath.nstr(self.loss_reference, 17):>24}{flag}")
+            out.append((c.name, f"{c.engine:.{digits}g}", mpmath.nstr(c.reference, digits),
+                        f"{c.abs_error:.2e}{flag}"))
+        flag = "" if self.loss_ok else "MISMATCH"
+        out.append(("loss L", f"{self.loss_engine:.{digits}g}", mpmath.nstr(self.loss_reference, digits), flag))
+        return out
+
+    def __str__(self) -> str:
+        lines = [f"{self.COLUMNS[0]:<10} {self.COLUMNS[1]:>24} {self.COLUMNS[2]:>24} {self.COLUMNS[3]:>10}"]
+        lines += [f"{a:<10} {b:>24} {c:>24} {d:>10}".rstrip() for a, b, c, d in self.rows()]
         return "\n".join(lines)
 
 

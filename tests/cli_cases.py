@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots" / "cli"
 C = "examples/cells"
 
-#: name -> argv (run from the project root, COLUMNS=100)
+#: name -> argv (run from the project root, COLUMNS=100; a name ending in _w60 at COLUMNS=60)
 CASES = {
     "cells": ["cells"],
     "show_elman": ["show", "elman"],
@@ -56,6 +56,18 @@ CASES = {
     "solve_gated": ["solve", f"{C}/gated.toml", "--values", f"{C}/gated_values.json", "--digits", "5"],
     "check_grad_elman": ["check-grad", "elman", "--values", f"{C}/seed002_values.toml"],
     "check_grad_lstm": ["check-grad", f"{C}/lstm.toml", "--values", f"{C}/seed000_values.json"],
+    "show_lstm_gomez_w60": ["show", "lstm_gomez"],
+    "show_gru_w60": ["show", "gru", "--input-size", "3", "--hidden-size", "4"],
+    "show_elman_softmax": ["show", "elman_softmax"],
+    "show_elman_softmax_w60": ["show", "elman_softmax"],
+    "derive_lstm_gomez_w60": ["derive", "lstm_gomez", "--steps", "2", "--wrt", "W"],
+    "derive_gru": ["derive", "gru", "--steps", "2", "--wrt", "W_hh"],
+    "derive_gru_w60": ["derive", "gru", "--steps", "2", "--wrt", "W_hh"],
+    "derive_elman_softmax": ["derive", "elman_softmax", "--steps", "2", "--wrt", "V"],
+    "derive_elman_softmax_w60": ["derive", "elman_softmax", "--steps", "2", "--wrt", "V"],
+    "cells_w60": ["cells"],
+    "eval_whole_matrix_text_w60": ["eval", f"{C}/lstm.toml", "--values", f"{C}/seed000_values.json", "--wrt", "b"],
+    "check_grad_lstm_w60": ["check-grad", f"{C}/lstm.toml", "--values", f"{C}/seed000_values.json"],
     "error_unknown_cell": ["show", "nosuchcell"],
     "error_wrt": ["derive", "elman", "--steps", "3", "--wrt", "x"],
     "derive_whole_matrix": ["derive", "lstm_gomez", "--steps", "2", "--wrt", "W"],
@@ -77,14 +89,19 @@ CASES = {
 }
 
 
-def run(argv: list[str]) -> str:
+def columns(name: str) -> int:
+    """The terminal width a case runs at."""
+    return 60 if name.endswith("_w60") else 100
+
+
+def run(argv: list[str], width: int = 100) -> str:
     """The output of ``symbrnn ARGV`` as one text: exit status, stdout, stderr."""
     from symbrnn.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     old = os.getcwd(), os.environ.get("COLUMNS")
     os.chdir(ROOT)
-    os.environ["COLUMNS"] = "100"
+    os.environ["COLUMNS"] = str(width)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(argv)
@@ -100,7 +117,7 @@ def run(argv: list[str]) -> str:
 def write() -> None:
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)
     for name, argv in CASES.items():
-        (SNAPSHOTS / f"{name}.txt").write_text(run(argv), encoding="utf-8")
+        (SNAPSHOTS / f"{name}.txt").write_text(run(argv, columns(name)), encoding="utf-8")
         print(f"wrote {name}")
 
 

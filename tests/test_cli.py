@@ -18,7 +18,8 @@ VALUES = CELLS / "seed002_values.toml"
 
 
 def symbrnn(*args, cwd=None, seed="0"):
-    env = {**os.environ, "PYTHONHASHSEED": seed}
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR", "NO_COLOR")}
+    env["PYTHONHASHSEED"] = seed
     return subprocess.run([sys.executable, "-m", "symbrnn", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=120)
 
@@ -27,7 +28,8 @@ def test_cells_lists_the_builtins():
     r = symbrnn("cells")
     assert r.returncode == 0 and r.stderr == ""
     assert r.stdout.startswith("elman            scalar Elman RNN (seed 002)")  # names padded to the longest
-    assert [line.split()[0] for line in r.stdout.splitlines()] == sorted(BUILTIN)
+    assert [line.split()[0] for line in r.stdout.splitlines() if not line.startswith(" ")] == sorted(BUILTIN)
+    assert max(map(len, r.stdout.splitlines())) <= 80  # piped with no COLUMNS: rich's default width
 
 
 @pytest.mark.parametrize("cell", ["elman", str(CELLS / "elman.toml")])
@@ -276,3 +278,31 @@ def test_size_options_of_builtin_cells():
 def test_size_option_errors(args, message):
     r = symbrnn(*args)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and message in r.stderr
+
+
+def test_colour_in_a_terminal_plain_when_piped():
+    plain = symbrnn("derive", "elman", "--steps", 2, "--wrt", "U")
+    assert plain.returncode == 0 and "\x1b[" not in plain.stdout  # piped: no escape codes
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR")}
+    coloured = subprocess.run([sys.executable, "-m", "symbrnn", "derive", "elman", "--steps", "2", "--wrt", "U"],
+                              capture_output=True, text=True, env={**env, "FORCE_COLOR": "1"}, timeout=120)
+    assert "\x1b[32mexplicit" in coloured.stdout and "\x1b[35mimplicit" in coloured.stdout  # green, magenta
+    no_colour = subprocess.run([sys.executable, "-m", "symbrnn", "derive", "elman", "--steps", "2", "--wrt", "U"],
+                               capture_output=True, text=True, env={**env, "FORCE_COLOR": "1", "NO_COLOR": "1"},
+                               timeout=120)
+    assert "\x1b[32m" not in no_colour.stdout and "\x1b[35m" not in no_colour.stdout
+
+
+def test_o_writes_the_output_to_a_file_and_latex_standalone_is_a_document(tmp_path):
+    r = symbrnn("derive", "elman", "--steps", 2, "--wrt", "U", "--format", "latex", "-o", tmp_path / "d.tex")
+    assert r.returncode == 0 and r.stdout == ""
+    text = (tmp_path / "d.tex").read_text()
+    assert text.startswith("\\documentclass") and text.rstrip().endswith("\\end{document}")
+    r = symbrnn("derive", "elman", "--steps", 2, "--wrt", "U", "--format", "latex", "--standalone")
+    assert r.stdout == text
+    fragment = symbrnn("derive", "elman", "--steps", 2, "--wrt", "U", "--format", "latex").stdout
+    assert fragment.startswith("\\section*") and fragment in text
+    r = symbrnn("eval", "elman", "--values", CELLS / "seed002_values.toml", "-o", tmp_path / "e.txt")
+    assert r.returncode == 0 and r.stdout == "" and "gradients:" in (tmp_path / "e.txt").read_text()
+    r = symbrnn("show", "elman", "-o", tmp_path / "missing" / "x.txt")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot write it" in r.stderr

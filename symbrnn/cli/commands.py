@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 import numpy as np
 
@@ -17,15 +18,18 @@ from ..derive.total import derive
 from ..numeric import compile_cell, loss_and_gradients
 from ..numeric.matrix import MatrixEvaluation, forward_arrays
 from ..testing import check_gradients
-from .inputs import cell_from, checked_values, emit, fmt, plain, steps_from
+from .inputs import cell_from, checked_values, columns, emit, plain, steps_from
+from .report import write_report
 
 __all__ = ['cmd_cells', 'cmd_check_grad', 'cmd_derive', 'cmd_eval', 'cmd_show', 'cmd_solve']
 
 
 def cmd_cells(args, out) -> int:
     width = max(map(len, BUILTIN))
+    room = max(columns(out) - width - 2, 20)  # each description wrapped under itself, to the terminal's width
     for name in sorted(BUILTIN):
-        out.write(f"{name:<{width}}  {BUILTIN[name][1]}\n")
+        lines = textwrap.wrap(BUILTIN[name][1], room, break_long_words=False, break_on_hyphens=False)
+        out.write(f"{name:<{width}}  " + ("\n" + " " * (width + 2)).join(lines) + "\n")
     return 0
 
 
@@ -141,25 +145,7 @@ def cmd_eval(args, out) -> int:
         }
         out.write(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
         return 0
-    digits = args.digits
-    out.write(f"# cell {cell.name!r}, T = {T}, {mode} mode\n")
-    out.write("forward values:\n")
-    for t in range(1, T + 1):
-        row = "  ".join(f"{n}={fmt(column[t], digits)}" for n, column in trace.items())
-        out.write(f"  t={t}  {row}\n")
-    out.write(f"loss L = {fmt(loss, digits)}\n")
-    for ev in evaluations:
-        out.write(f"\nterms of d{ev.derivative.of}/d{ev.derivative.wrt}:\n")
-        for t in ev.terms:
-            head = f"  {t.kind:>12}  {t.symbol} = {t.expr} ="
-            if np.ndim(t.value) > 1:  # a matrix: its rows aligned on lines of their own, under the name
-                out.write(f"{head}\n{' ' * 16}{fmt(t.value, digits, 16)}\n")
-            else:
-                out.write(f"{head} {fmt(t.value, digits)}\n")
-    out.write("\ngradients:\n")
-    for w, g in grads.items():
-        label = f"  dL/d{w} = "
-        out.write(f"{label}{fmt(g, digits, len(label))}\n")
+    write_report(out, cell, T, mode, trace, loss, evaluations, grads, digits=args.digits)
     return 0
 
 
@@ -183,8 +169,11 @@ def cmd_check_grad(args, out) -> int:
     values = load_values(args.values)
     T = steps_from(args, values, cell)
     values = checked_values(args.values, cell, T)
+    from ..render.doc import Table, draw
+
     report = check_gradients(cell, T, values, mode=args.mode)
-    out.write(str(report) + "\n")
+    digits = 17 if columns(out) >= 80 else 12  # two numbers a line: fewer digits in a narrow terminal
+    draw(Table(report.COLUMNS, tuple(report.rows(digits))), out)
     out.write("ok: the engine agrees with 50-digit finite differences\n" if report.ok
               else "MISMATCH: the engine disagrees with finite differences\n")
     return 0 if report.ok else 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from ..core import errors
 from ..declare.spec import load_cell, load_values
 from ..declare.values import resolve_values, steps_of
 
-__all__ = ['SIZES', 'cell_from', 'checked_values', 'emit', 'fmt', 'plain', 'save', 'steps_from', 'write']
+__all__ = ['SIZES', 'cell_from', 'checked_values', 'columns', 'emit', 'fmt', 'plain', 'save', 'steps_from', 'write']
 
 
 SIZES = ("input_size", "hidden_size", "output_size", "classes")
@@ -54,10 +53,12 @@ def checked_values(path: str, cell, T: int) -> dict:
     return values
 
 
-def fmt(x, digits: int, indent: int = 0) -> str:
-    """A number or array with ``digits`` digits; an array's later rows are indented by ``indent``."""
+def fmt(x, digits: int, indent: int = 0, width: int = 75) -> str:
+    """A number or array with ``digits`` digits; an array's later rows are indented by ``indent``, each line
+    at most ``width`` long."""
     if isinstance(x, np.ndarray):
-        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="maxprec", prefix=" " * indent)
+        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="maxprec", prefix=" " * indent,
+                               max_line_width=max(width, indent + 20))
     return f"{x + 0.0:.{digits}g}"
 
 
@@ -75,11 +76,18 @@ def emit(obj, args, out, **options) -> None:
     elif args.format == "latex":
         standalone = bool(getattr(args, "output", None)) or getattr(args, "standalone", False)
         text = render.to_latex(obj, standalone=standalone, **options)
-    else:  # rich, drawn at the terminal's width (COLUMNS, default 100) with no trailing blanks
+    else:  # rich: coloured in a terminal, plain at its width when piped (render.terminal)
         drawable = obj if isinstance(obj, render.WorkedSolution) else render.renderable(obj, **options)
-        width = int(os.environ.get("COLUMNS", "100")) if os.environ.get("COLUMNS", "").isdigit() else 100
-        text = "\n".join(line.rstrip() for line in render.to_text(drawable, width=width).splitlines())
+        render.draw(drawable, out)
+        return
     write(text, args, out)
+
+
+def columns(out) -> int:
+    """The width to write ``out`` at: the terminal's, else ``$COLUMNS``, else 80 (as rich sees it)."""
+    from ..render.doc import terminal
+
+    return terminal(out).width
 
 
 def write(text: str, args, out) -> None:

@@ -45,7 +45,7 @@ from ..numeric.evaluate import Evaluation
 from ..numeric.matrix import MatrixEvaluation
 from .cellview import cell_doc
 from .derivation import derivation_doc
-from .doc import Doc, Equations, M, Paragraph, Row, Section, Table, rich_block, to_text
+from .doc import Doc, Equations, M, Paragraph, Row, Section, Table, draw, rich_block, terminal, to_text
 from .dot import marked_edges, render_dot, to_dot
 from .forms import ChainProduct, ExpandedForm, ExpansionTooLarge, RecursiveForm, concrete, count_products
 from .generic import GenericForm
@@ -81,6 +81,7 @@ __all__ = [
     "concrete",
     "count_products",
     "delta_table",
+    "draw",
     "evaluation_doc",
     "forward_table",
     "generic_recursion",
@@ -91,6 +92,7 @@ __all__ = [
     "render_dot",
     "renderable",
     "repr_latex",
+    "terminal",
     "terms_tables",
     "to_dot",
     "to_latex",

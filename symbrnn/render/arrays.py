@@ -81,6 +81,8 @@ class _Writer:
         if op == "+" and isinstance(args[0], Tensor) and args[0].op == "neg" and not (
                 isinstance(args[1], Tensor) and args[1].op == "neg"):  # -y + ŷ is written ŷ - y
             return f"{self.write(args[1])} - {self.wrap(args[0].args[0], _ADD, strict=True)}"
+        if op == "+" and isinstance(args[1], Tensor) and args[1].op == "neg":  # a + -b is written a - b
+            return f"{self.write(args[0])} - {self.wrap(args[1].args[0], _ADD, strict=True)}"
         if op in ("+", "-"):
             right = self.wrap(args[1], _ADD, strict=op == "-")
             return f"{self.write(args[0])} {op} {right}"

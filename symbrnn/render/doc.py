@@ -128,7 +128,10 @@ class Doc:
     sections: tuple[Section, ...]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if self.title:
+        if self.title and len(self.title) + 6 > options.max_width:  # a long title wraps above the rule
+            yield Text(self.title, style="bold")
+            yield Rule()
+        elif self.title:
             yield Rule(Text(self.title))
         for section in self.sections:
             if section.title:
@@ -146,23 +149,7 @@ def rich_block(block: Block):
     if isinstance(block, Paragraph):
         return Text("".join(_plain(p) for p in block.parts))
     if isinstance(block, Equations):
-        grid = RichTable.grid(padding=(0, 1))
-        grid.add_column(justify="right", no_wrap=True)
-        grid.add_column(no_wrap=True)
-        grid.add_column()
-        labelled = any(r.label for r in block.rows)
-        if labelled:
-            grid.add_column(no_wrap=True)
-        for row in block.rows:
-            if row.op in ("+", "-", ""):
-                lhs, op, rest = "", row.op, row.parts
-            else:
-                lhs, op, rest = row.parts[0].text, row.op if len(row.parts) > 1 else "", row.parts[1:]
-            cells = [Text(lhs), op, Text(" = ".join(p.text for p in rest))]
-            if labelled:
-                cells.append(Text(f"({row.label})" if row.label else "", style=_style(row.label)))
-            grid.add_row(*cells)
-        return grid
+        return _EquationGrid(block)
     table = RichTable(title=Text(block.title) if block.title else None, title_justify="left",
                       box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for i, col in enumerate(block.columns):
@@ -172,6 +159,44 @@ def rich_block(block: Block):
     return table
 
 
+class _EquationGrid:
+    """Aligned equations with their labels in a column of their own, or, where that would leave the
+    equations fewer than 40 columns, each label on the line below its equation; long right-hand sides
+    wrap, never cut."""
+
+    def __init__(self, block: Equations):
+        self.rows = []
+        for row in block.rows:
+            if row.op in ("+", "-", ""):
+                lhs, op, rest = "", row.op, row.parts
+            else:
+                lhs, op, rest = row.parts[0].text, row.op if len(row.parts) > 1 else "", row.parts[1:]
+            self.rows.append((lhs, op, " = ".join(p.text for p in rest), row.label))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widths = [max((len(r[i]) for r in self.rows), default=0) for i in range(3)]
+        label = max((len(r[3]) + 2 for r in self.rows if r[3]), default=0)
+        room = min(widths[2], 40)  # the labels stay beside while the equations keep 40 columns (they wrap)
+        beside = widths[0] + widths[1] + room + 2 + (label + 1 if label else 0) <= options.max_width
+        grid = RichTable.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        if label and beside:
+            grid.add_column(no_wrap=True)
+        for lhs, op, rhs, lab in self.rows:
+            tag = Text(f"({lab})" if lab else "", style=_style(lab))
+            if not label:
+                grid.add_row(Text(lhs), op, Text(rhs))
+            elif beside:
+                grid.add_row(Text(lhs), op, Text(rhs), tag)
+            else:
+                grid.add_row(Text(lhs), op, Text(rhs))
+                if lab:
+                    grid.add_row("", "", tag)
+        yield grid
+
+
 def _style(label: str) -> str:
     return STYLES.get(label.split()[0] if label else "", "dim")
 
@@ -179,6 +204,32 @@ def _style(label: str) -> str:
 def group(*renderables) -> Group:
     """Several rich renderables as one."""
     return Group(*renderables)
+
+
+def terminal(file) -> Console:
+    """A rich console on ``file`` that sees it as rich does: its width (the terminal's size, else
+    ``$COLUMNS``, else 80), colour in a terminal, none when piped or with ``NO_COLOR``, and colour
+    on any file with ``FORCE_COLOR``.
+
+    Examples
+    --------
+    >>> console = terminal(io.StringIO())   # not a terminal: plain text
+    >>> console.is_terminal, console.color_system
+    (False, None)
+    """
+    return Console(file=file, highlight=False, emoji=False)
+
+
+def draw(renderable, file) -> None:
+    """Print ``renderable`` to ``file`` as :func:`terminal` sees it: with colour in a terminal, else as
+    plain text at its width without trailing blanks."""
+    if isinstance(renderable, (Paragraph, Equations, Table)):
+        renderable = rich_block(renderable)
+    console = terminal(file)
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    file.write(to_text(renderable, width=console.width) + "\n")
 
 
 def to_text(renderable, *, width: int = 100) -> str:
