@@ -19,9 +19,10 @@ def random_values(cell: Cell, T: int, seed: int, *, one_hot: str | None = None) 
     values = {n: 0.5 * rng.normal(size=cell.shape(n)) for n in cell.names("param")}
     for n in cell.names("input") + cell.names("target"):
         values[n] = rng.normal(size=(T, *cell.shape(n)))
-    if one_hot:
-        k = cell.shape(one_hot)[0]
-        values[one_hot] = np.eye(k)[rng.integers(0, k, size=T)]
+    for n in cell.names("target"):
+        if n == one_hot or cell.distribution(n):  # a declared distribution gets one-hot rows
+            k = cell.shape(n)[-1]
+            values[n] = np.eye(k)[rng.integers(0, k, size=(T, *cell.shape(n)[:-1]))]
     return values
 
 

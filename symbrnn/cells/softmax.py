@@ -20,7 +20,9 @@ def elman_softmax(input_size: int = 2, hidden_size: int = 2, classes: int = 3, *
 
     the last form holding for one-hot y_t (Σ_k y_{t,k} = 1), which is how the
     cell writes it: then ∂L_t/∂z_t = softmax(z_t) − y_t = ŷ_t − y_t, the
-    result seed 004 derives by hand. The targets y_t are one-hot rows.
+    result seed 004 derives by hand. The targets y_t are one-hot rows (or any
+    probability vectors); other values are refused, since the loss would
+    then not be the cross-entropy.
 
     Parameters
     ----------
@@ -40,7 +42,7 @@ def elman_softmax(input_size: int = 2, hidden_size: int = 2, classes: int = 3, *
     D, H, C = input_size, hidden_size, classes
     cell = Cell("elman_softmax")
     x = cell.input("x", shape=D)
-    y = cell.target("y", shape=C)
+    y = cell.target("y", shape=C, distribution="probabilities")  # the loss below is the cross-entropy only then
     w, U, b = cell.param("w", shape=(H, D)), cell.param("U", shape=(H, H)), cell.param("b", shape=H)
     V, c = cell.param("V", shape=(C, H)), cell.param("c", shape=C)
     h = cell.state("h", shape=H, init=cell.param("h0", shape=H) if learn_init else 0)

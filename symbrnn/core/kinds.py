@@ -13,6 +13,8 @@ from __future__ import annotations
 __all__ = [
     "COMPUTED",
     "DELAY",
+    "DISTRIBUTION",
+    "DISTRIBUTIONS",
     "EXPR",
     "INIT",
     "INPUT",
@@ -33,6 +35,10 @@ __all__ = [
 # graph attribute keys, defined once
 KIND, EXPR, INIT, SYMBOL, SHAPE = "kind", "expr", "init", "symbol", "shape"
 DELAY, LAGS = "delay", "lags"
+DISTRIBUTION = "distribution"  # what a target's values must be: a probability vector, or one-hot
+
+#: the distributions a target may be declared as (None: any numbers)
+DISTRIBUTIONS = (None, "probabilities", "one_hot")
 
 # kinds of quantity
 INPUT, TARGET, PARAM, STATE, NODE, LOSS = "input", "target", "param", "state", "node", "loss"

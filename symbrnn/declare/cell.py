@@ -14,15 +14,8 @@ Examples
 ['a', 'yhat']
 >>> cell.graph.edges["h", "a"]["delay"], cell.graph.edges["h", "yhat"]["delay"]
 (True, False)
->>> print(cell)
-cell 'elman'
-  inputs: x
-  targets: y
-  params: w, U, V, b, c
-  a_t = U*h_{t-1} + b + w*x_t
-  h_t = tanh(a_t)   (h_0 = 0)
-  yhat_t = V*h_t + c
-  L_t = (-y_t + yhat_t)**2/2
+>>> str(cell).splitlines()[4:6]   # plain text; symbrnn.render draws it (rich, LaTeX, Jupyter)
+['  a_t = U*h_{t-1} + b + w*x_t', '  h_t = tanh(a_t)   (h_0 = 0)']
 """
 
 from __future__ import annotations
@@ -37,6 +30,7 @@ from ..core.display import Displayed
 from ..core.kinds import (
     COMPUTED,
     DELAY,
+    DISTRIBUTION,
     EXPR,
     INIT,
     INPUT,
@@ -53,6 +47,7 @@ from ..core.kinds import (
     a,
 )
 from ..core.symbols import Now, Prev, Step, initial_name, now, param, split_step
+from .distributions import check_declared_distribution
 from .expressions import as_shape, as_value, node_expr, normalise, reads, scalar_init, tensor_init, update_expr
 from .fromgraph import cell_from_graph
 from .names import check_new_name
@@ -142,9 +137,16 @@ class Cell(Displayed):
         """Declare per-step input data ``x_t`` (a scalar, or a Tensor if ``shape`` is given)."""
         return self._declare(name, INPUT, as_shape(shape, name))
 
-    def target(self, name: str, shape=None) -> Now | Tensor:
-        """Declare a per-step target ``y_t`` (data the loss compares against)."""
-        return self._declare(name, TARGET, as_shape(shape, name))
+    def target(self, name: str, shape=None, *, distribution: str | None = None) -> Now | Tensor:
+        """Declare a per-step target ``y_t``; ``distribution="probabilities"`` (or ``"one_hot"``): each row must
+        be one, as a cross-entropy ``logsumexp(z) - (y * z).sum()`` needs, and other values are refused."""
+        shape = as_shape(shape, name)
+        check_declared_distribution(name, distribution, shape)
+        return self._declare(name, TARGET, shape, **({DISTRIBUTION: distribution} if distribution else {}))
+
+    def distribution(self, name: str) -> str | None:
+        """What target ``name``'s values must be (``"probabilities"``, ``"one_hot"``), or None."""
+        return self._attrs(name).get(DISTRIBUTION)
 
     def param(self, name: str, shape=None) -> sp.Symbol | Tensor:
         """Declare a parameter, shared across all steps.

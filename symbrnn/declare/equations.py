@@ -53,10 +53,16 @@ import sympy as sp
 
 from ..core import errors
 from ..core.symbols import prev
-from .functions import exp, log, relu, sigmoid, softmax, tanh
+from .functions import exp, log, logsumexp, relu, sigmoid, softmax, tanh
 from .tensor import Tensor, shape_text
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_ELEMENTS", "MAX_LENGTH", "MAX_NODES", "names_in", "parse_equation"]
+
+def _logsumexp(z):
+    if not isinstance(z, Tensor) or z.ndim != 1:
+        raise errors.ShapeError(f"logsumexp needs a vector, got shape {getattr(z, 'shape', ())}")
+    return logsumexp(z)
+
 
 def _sqrt(x):
     return x.map(sp.sqrt) if isinstance(x, Tensor) else sp.sqrt(x)
@@ -64,7 +70,8 @@ def _sqrt(x):
 
 #: the functions equation text may call, with their number of arguments
 FUNCTIONS = {
-    "exp": (exp, 1), "log": (log, 1), "relu": (relu, 1), "sigmoid": (sigmoid, 1), "softmax": (softmax, 1),
+    "exp": (exp, 1), "log": (log, 1), "logsumexp": (_logsumexp, 1), "relu": (relu, 1), "sigmoid": (sigmoid, 1),
+    "softmax": (softmax, 1),
     "sqrt": (_sqrt, 1), "tanh": (tanh, 1),
 }
 MAX_LENGTH = 2000  # characters of one equation

@@ -26,7 +26,7 @@ import networkx as nx
 import sympy as sp
 
 from ..core import errors
-from ..core.kinds import COMPUTED, EXPR, INIT, INPUT, KIND, KINDS, LOSS, NODE, PARAM, SHAPE, STATE, TARGET
+from ..core.kinds import COMPUTED, DISTRIBUTION, EXPR, INIT, INPUT, KIND, KINDS, LOSS, NODE, PARAM, SHAPE, STATE, TARGET
 from ..core.symbols import split_step
 from .tensor import Tensor, split_component
 from .validate import check_loops
@@ -45,7 +45,9 @@ def cell_from_graph(cls, graph: nx.DiGraph, name: str | None = None):
     nodes = dict(graph.nodes(data=True))
     _check_kinds(nodes)
     for n, data in nodes.items():
-        if data[KIND] in (INPUT, TARGET, PARAM):
+        if data[KIND] == TARGET:
+            cell.target(n, shape=data.get(SHAPE), distribution=data.get(DISTRIBUTION))
+        elif data[KIND] in (INPUT, PARAM):
             getattr(cell, data[KIND])(n, shape=data.get(SHAPE))
     for n, data in nodes.items():  # states before expressions, so every name is known
         if data[KIND] == STATE:

@@ -26,7 +26,9 @@ Vectors and matrices: ``inputs``, ``targets`` and ``params`` may be tables of
 shapes instead of lists of names (``W = [4, 2]``, ``b = 4``, ``s = []`` for a
 scalar), a state takes ``shape = 3`` and an ``init`` that is a number, a list
 or a param's name, and each node takes the shape of its equation (nodes may
-come in any order). See ``examples/cells/lstm.toml``.
+come in any order). See ``examples/cells/lstm.toml``. A cross-entropy's target
+declares what its rows are, ``y = { shape = 3, distribution = "probabilities" }``
+(or ``"one_hot"``), and other values are refused.
 
 Values file: the names of params (numbers) and per-step data (lists), e.g.
 ``w = 0.5`` and ``x = [1.0, 0.8, 0.6]`` in TOML, or the same as a JSON object;
@@ -53,7 +55,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..core import errors
-from ..core.kinds import INPUT, LOSS, NODE, PARAM, STATE, TARGET
+from ..core.kinds import DISTRIBUTION, INPUT, LOSS, NODE, PARAM, STATE, TARGET
 from ..core.symbols import now, param
 from .cell import Cell
 from .equations import MAX_ELEMENTS, names_in, parse_equation
@@ -137,6 +139,7 @@ class _CellFile:
         self.text, self.source = text, source
         self.data = _toml(text, source)
         self.elements = 0  # entries of the arrays declared so far (states included)
+        self.distributions: dict[str, str] = {}  # target -> what its values must be
 
     def fail(self, section: str | None, key: str, message: str, kind=errors.SpecError):
         line = _line_of(self.text, section, key)
@@ -151,11 +154,26 @@ class _CellFile:
         """``inputs``/``targets``/``params``: a list of scalar names, or a table of name = shape."""
         value = self.data.get(key, [])
         if isinstance(value, dict):
-            return {n: self.shape(key, n, shape) for n, shape in value.items()}
+            return {n: self.shape(key, n, self.target(n, shape) if key == "targets" else shape)
+                    for n, shape in value.items()}
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(None, key, f"must be a list of names, e.g. {key} = [\"w\", \"U\"], or a table of"
                                        f" shapes, e.g. [{key}] then W = [3, 2]")
         return {n: () for n in value}
+
+    def target(self, name: str, spec):
+        """A target's shape, from ``y = 3`` or ``y = { shape = 3, distribution = "probabilities" }``."""
+        if not isinstance(spec, dict):
+            return spec
+        extra = set(spec) - {"shape", "distribution"}
+        if extra or "shape" not in spec:
+            raise self.fail("targets", name, 'a target table has shape and distribution, e.g. y = { shape = 3,'
+                                             ' distribution = "probabilities" }')
+        if spec.get("distribution") not in ("probabilities", "one_hot"):
+            raise self.fail("targets", name, f"distribution {spec.get('distribution')!r}: use \"probabilities\" or"
+                                             ' "one_hot"')
+        self.distributions[name] = spec["distribution"]
+        return spec["shape"]
 
     def shape(self, section: str, key: str, shape) -> tuple[int, ...]:
         ok = isinstance(shape, list) and all(type(n) is int and n > 0 for n in shape) or (
@@ -218,7 +236,8 @@ class _CellFile:
             if n in graph:
                 raise self.fail(None, n, f"{n!r} is declared twice; give each quantity its own name",
                                 errors.DuplicateNameError)
-            graph.add_node(n, kind=kind, **({"shape": shape} if shape else {}))
+            graph.add_node(n, kind=kind, **({"shape": shape} if shape else {}),
+                           **({DISTRIBUTION: self.distributions[n]} if n in self.distributions else {}))
         for n in self.node_order(name, nodes):  # a node's shape is its expression's: build the ones it uses first
             expr = graph.nodes[n]["expr"] = self.equation("nodes", n, nodes[n], symbols, state_names)
             symbols[n] = Tensor.symbols(n, expr.shape) if isinstance(expr, Tensor) else now(n)

@@ -47,6 +47,7 @@ from ..core import errors
 from ..core.kinds import INPUT, PARAM, STATE, TARGET
 from ..core.symbols import Prev, Step, check_steps, split_step
 from .cell import Cell
+from .distributions import check_distribution
 from .lower import components, lowered
 from .tensor import Tensor, component_name, shape_text
 
@@ -133,6 +134,8 @@ def resolve_values(cell: Cell, T: int, values) -> Values:
             arrays[n] = _scalar(given[n], n, kind, T)
         else:
             arrays[n] = _shaped(given[n], n, kind, shape, T)
+        if kind == TARGET and cell.distribution(n):
+            check_distribution(arrays[n], n, cell.distribution(n))
     return Values(cell, T, arrays)
 
 
@@ -333,6 +336,8 @@ def resolve_batch(cell: Cell, values, T: int | None = None) -> Batch:
             if N is not None and arr.shape[0] != N:
                 raise errors.ValuesError(f"values: {n!r} has {arr.shape[0]} rows but the batch has {N}")
             N = arr.shape[0]
+        if cell.kind(n) == TARGET and cell.distribution(n):
+            check_distribution(arr, n, cell.distribution(n), batch=True)
         if cell.kind(n) != PARAM:
             if T is not None and arr.shape[1] != T:
                 raise errors.SequenceLengthError(f"values: {n!r} has {arr.shape[1]} steps but T={T}")

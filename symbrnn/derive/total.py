@@ -94,6 +94,11 @@ def _refuse_whole_tensor(cell: Cell, wrt) -> None:
     if origin is None or name is None:
         return
     state = origin.initial_of(name)
+    if name in origin.names() and origin.kind(name) != PARAM:  # an input, target, state or node: not a wrt at all
+        hint = f"; for its initial value use wrt={initial_name(name)!r}" if origin.kind(name) == STATE else ""
+        params = ", ".join(origin.names(PARAM)) or "none"
+        raise errors.WrtError(f"wrt={name}: {name!r} is {a(origin.kind(name))} of cell {origin.name!r}; derive"
+                              f" with respect to a param ({params}) or an initial state{hint}")
     if name in origin.names() and origin.shape(name):
         example, shape = component_name(name, (0,) * len(origin.shape(name))), origin.shape(name)
     elif state is not None and origin.shape(state):

@@ -17,12 +17,23 @@ Examples
 >>> new, state = Adam(lr=0.01).step({"w": 0.5}, {"w": -0.2})
 >>> round(new["w"], 10), state.k, round(state.V["w"], 10), round(state.S["w"], 10)
 (0.51, 1, -0.02, 4e-05)
+
+Every parameter shape works, element by element:
+
+>>> import numpy as np
+>>> new, state = Adam(lr=0.01).step({"W": np.ones((2, 2))}, {"W": np.array([[1.0, -1.0], [0.0, 2.0]])})
+>>> new["W"].round(6)
+array([[0.99, 1.01],
+       [1.  , 0.99]])
+>>> SGD(lr=0.5).step({"b": np.array([1.0, 2.0])}, {"b": np.array([2.0, 2.0])})["b"]
+array([0., 1.])
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+
+import numpy as np
 
 __all__ = ["SGD", "Adam", "AdamMoments", "AdamState"]
 
@@ -40,8 +51,8 @@ class SGD:
     lr: float = 0.1
 
     def step(self, params: dict, grads: dict) -> dict:
-        """The new parameters."""
-        return {k: params[k] - self.lr * grads[k] for k in params}
+        """The new parameters (numbers or arrays, each of its own shape)."""
+        return {k: _number(_number(params[k]) - self.lr * _number(grads[k])) for k in params}
 
 
 @dataclass
@@ -88,15 +99,22 @@ class Adam:
     eps: float = 1e-8
     eps_inside_sqrt: bool = False
 
-    def moments(self, name: str, theta: float, g: float, state: AdamState | None = None) -> AdamMoments:
-        """Every number of one parameter's step from ``state`` (zero moments by default)."""
+    def moments(self, name: str, theta, g, state: AdamState | None = None) -> AdamMoments:
+        """Every number of one parameter's step from ``state`` (zero moments by default).
+
+        ``theta`` and ``g`` are numbers or arrays of one shape; the moments have that shape (floats for a
+        scalar), and each entry is updated on its own."""
         state = state or AdamState()
-        k, V0, S0 = state.k + 1, state.V.get(name, 0.0), state.S.get(name, 0.0)
+        theta, g = _number(theta), _number(g)
+        if np.shape(theta) != np.shape(g):
+            raise ValueError(f"Adam: {name!r} has shape {np.shape(theta)} but its gradient {np.shape(g)}")
+        k = state.k + 1
+        V0, S0 = _number(state.V.get(name, 0 * g)), _number(state.S.get(name, 0 * g))
         V = self.beta1 * V0 + (1 - self.beta1) * g
         S = self.beta2 * S0 + (1 - self.beta2) * g * g
         Vh, Sh = V / (1 - self.beta1 ** k), S / (1 - self.beta2 ** k)
-        denom = math.sqrt(Sh + self.eps) if self.eps_inside_sqrt else math.sqrt(Sh) + self.eps
-        return AdamMoments(k, V0, S0, V, S, Vh, Sh, theta - self.lr * Vh / denom)
+        denom = np.sqrt(Sh + self.eps) if self.eps_inside_sqrt else np.sqrt(Sh) + self.eps
+        return AdamMoments(k, V0, S0, V, S, Vh, Sh, _number(theta - self.lr * Vh / denom))
 
     def step(self, params: dict, grads: dict, state: AdamState | None = None) -> tuple[dict, AdamState]:
         """The new parameters and moments after one step from ``state`` (zero moments by default)."""
@@ -106,3 +124,9 @@ class Adam:
             m = self.moments(name, params[name], grads[name], state)
             new[name], out.V[name], out.S[name] = m.new, m.V, m.S
         return new, out
+
+
+def _number(v):
+    """A float for a scalar (plain or 0-d), else a float array."""
+    arr = np.asarray(v, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr
