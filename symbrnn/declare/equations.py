@@ -12,8 +12,8 @@ vectors and matrices (:class:`~symbrnn.declare.tensor.Tensor`); then the text fo
 numpy: ``@`` is the matrix product, the other operators act elementwise and
 broadcast, ``W.T`` transposes, ``h.sum()`` and ``h.mean()`` reduce (with an
 optional axis), ``h[0]``, ``W[1, 0]`` and ``h[0:2]`` index with whole numbers
-written out, and the functions apply elementwise (``softmax`` takes a
-vector). Limits keep a small text from making the process hang or eat memory:
+written out, and the functions apply elementwise (``softmax`` and
+``logsumexp`` take a vector). Limits keep a small text from making the process hang or eat memory:
 the text length, the tree's depth and size, exponents (a number between -16
 and 16), and the entries of any vector or matrix declared or built (at most 1,000,000).
 
@@ -35,8 +35,6 @@ With vectors and matrices:
 W.T @ v_t + v_t.sum()
 >>> parse_equation("(W.T @ v)[0]", {"W": W, "v": v})
 W[0,0]*v[0]_t + W[1,0]*v[1]_t
->>> parse_equation("W @ W @ W[0]", {"W": W}).shape
-(2,)
 >>> parse_equation("W + v[0:1, 0]", {"W": W, "v": v})
 Traceback (most recent call last):
 ...
@@ -58,6 +56,7 @@ from .tensor import Tensor, shape_text
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_ELEMENTS", "MAX_LENGTH", "MAX_NODES", "names_in", "parse_equation"]
 
+
 def _logsumexp(z):
     if not isinstance(z, Tensor) or z.ndim != 1:
         raise errors.ShapeError(f"logsumexp needs a vector, got shape {getattr(z, 'shape', ())}")
@@ -69,11 +68,8 @@ def _sqrt(x):
 
 
 #: the functions equation text may call, with their number of arguments
-FUNCTIONS = {
-    "exp": (exp, 1), "log": (log, 1), "logsumexp": (_logsumexp, 1), "relu": (relu, 1), "sigmoid": (sigmoid, 1),
-    "softmax": (softmax, 1),
-    "sqrt": (_sqrt, 1), "tanh": (tanh, 1),
-}
+FUNCTIONS = {"exp": (exp, 1), "log": (log, 1), "logsumexp": (_logsumexp, 1), "relu": (relu, 1),
+             "sigmoid": (sigmoid, 1), "softmax": (softmax, 1), "sqrt": (_sqrt, 1), "tanh": (tanh, 1)}
 MAX_LENGTH = 2000  # characters of one equation
 MAX_DEPTH = 40  # nesting of the parsed tree
 MAX_NODES = 400  # nodes of the parsed tree
