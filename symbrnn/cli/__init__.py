@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         with _progress(args.command):
             code = args.run(args, out)
         if path:
-            save(out.getvalue(), path)
+            save(out.getvalue(), path, dot=getattr(args, "format", None) == "dot")
         return code
     except errors.SymbrnnError as exc:
         message = " ".join(str(exc).split())  # one line

@@ -37,7 +37,7 @@ def cmd_show(args, out) -> int:
     from ..render.cellview import cell_doc
 
     cell = cell_from(args.cell, args)
-    emit(cell_doc(cell, edges=True), args, out)
+    emit(cell if args.format == "dot" else cell_doc(cell, edges=True), args, out)
     return 0
 
 
@@ -46,7 +46,7 @@ def cmd_derive(args, out) -> int:
 
     cell = cell_from(args.cell, args)
     d = derive(cell, args.steps, wrt=args.wrt, mode=args.mode)
-    if args.format in ("markdown", "latex"):  # the whole derivation: every form that fits
+    if args.format in ("markdown", "latex", "dot"):  # the whole derivation (or its graph): every form that fits
         emit(d, args, out)
         return 0
     if args.form == "terms":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,8 @@ def emit(obj, args, out, **options) -> None:
 
     if args.format == "markdown":
         text = render.to_markdown(obj, **options)
+    elif args.format == "dot":  # the graph: a cell's own, or a derivation's unrolled one with its paths marked
+        text = render.to_dot(obj)
     elif args.format == "latex":
         standalone = bool(getattr(args, "output", None)) or getattr(args, "standalone", False)
         text = render.to_latex(obj, standalone=standalone, **options)
@@ -95,8 +98,23 @@ def write(text: str, args, out) -> None:
     out.write(text if text.endswith("\n") else text + "\n")
 
 
-def save(text: str, path: str) -> None:
-    """Write a command's whole output to ``-o FILE``."""
+#: what ``--format dot -o FILE`` draws with Graphviz instead of writing the DOT text
+PICTURES = (".svg", ".png", ".pdf")
+
+
+def save(text: str, path: str, *, dot: bool = False) -> None:
+    """Write a command's whole output to ``-o FILE``; DOT text to a .svg, .png or .pdf is drawn by Graphviz."""
+    if dot and Path(path).suffix.lower() in PICTURES:
+        from ..render.dot import render_dot
+
+        try:
+            render_dot(text, path)
+        except RuntimeError as exc:  # Graphviz is not installed
+            raise errors.SpecError(f"-o {path}: {exc}") from None
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = (getattr(exc, "stderr", "") or "").strip().splitlines()[-1:] or [str(exc)]
+            raise errors.SpecError(f"-o {path}: Graphviz could not draw it ({detail[0]})") from None
+        return
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -65,7 +65,8 @@ def _add_derive(sub) -> None:
                    " expression; generic: valid for every T (Sum/Product); expanded: fully expanded (small T);"
                    " terms: the term list")
     _format_options(c, help="rich: the terminal (default); markdown and latex write the whole derivation (latex: a"
-                    " whole document with -o or --standalone); dot: the unrolled graph, its terms' paths marked",
+                    " whole document with -o or --standalone); dot: the unrolled graph, its terms' paths marked"
+                   " (-o FILE.svg, .png or .pdf draws it with Graphviz)",
                     formats=("rich", "markdown", "latex", "dot"))
 
 
@@ -116,7 +117,9 @@ def parser() -> argparse.ArgumentParser:
     _with_cell(sub, "cells", "list the built-in cells", "symbrnn cells", cmd_cells)
     c = _with_cell(sub, "show", "a cell's quantities, equations and graph", "symbrnn show lstm --hidden-size 4",
                    cmd_show)
-    _format_options(c)
+    _format_options(c, formats=("rich", "markdown", "latex", "dot"),
+                    help="rich: the terminal (default); markdown; latex (a whole document with -o or --standalone);"
+                    " dot: the cell's graph (-o FILE.svg, .png or .pdf draws it with Graphviz)")
     _add_derive(sub)
     _add_solve(sub)
     _add_eval(sub)

@@ -59,9 +59,12 @@ def _named(text: str) -> Named:
 
 def resolve_wrt(cell: Cell, wrt) -> sp.Symbol:
     """The param symbol or initial-state symbol ``wrt`` refers to, or a :class:`WrtError`."""
-    params = ", ".join(cell.names(PARAM)) or "none"
-    initials = ", ".join(initial_name(s) for s in cell.names(STATE)) or "none"
-    allowed = f"a param ({params}) or an initial state ({initials})"
+    source = cell.origin if cell.origin is not None else cell  # a shaped cell's arrays, not its components
+    params = ", ".join(source.names(PARAM)) or "none"
+    initials = ", ".join(initial_name(s) for s in source.names(STATE)) or "none"
+    example = next((n for n in source.names(PARAM) if source.shape(n)), None)
+    whole = f", or a component such as {component_name(example, (0,) * len(source.shape(example)))}" if example else ""
+    allowed = f"a param ({params}{whole}) or an initial state ({initials})"
     _refuse_whole_tensor(cell, wrt)
     if isinstance(wrt, str):
         name = wrt
