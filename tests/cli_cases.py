@@ -85,7 +85,14 @@ CASES = {
     "error_size_option": ["show", "elman", "--classes", "3"],
     "error_values": ["eval", "lstm_gomez", "--values", f"{C}/seed002_values.toml"],
     "error_expanded": ["derive", "elman", "--steps", "40", "--wrt", "U", "--form", "expanded"],
-    "error_solve_shaped": ["solve", f"{C}/lstm.toml", "--values", f"{C}/seed000_values.json"],
+    "solve_seed000": ["solve", "lstm_gomez", "--naming", "seed000", "--values", f"{C}/seed000_values.json",
+                      "--digits", "6"],
+    "solve_seed000_w60": ["solve", "lstm_gomez", "--values", f"{C}/seed000_values.json", "--wrt", "W"],
+    "solve_seed004_softmax": ["solve", "elman_softmax", "--values", f"{C}/seed004_values.json", "--wrt", "V"],
+    "solve_toml_lstm_adam_updates": ["solve", f"{C}/lstm.toml", "--values", f"{C}/seed000_values.json",
+                                     "--optimizer", "adam", "--lr", "0.01", "--updates", "3"],
+    "solve_elman_adam_updates_w60": ["solve", "elman", "--values", f"{C}/seed002_values.toml", "--optimizer",
+                                     "adam", "--lr", "0.1", "--updates", "3", "--eps-inside-sqrt"],
 }
 
 

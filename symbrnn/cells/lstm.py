@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..core import errors
 from ..declare.cell import Cell
 from ..declare.functions import sigmoid, tanh
 
@@ -13,7 +14,12 @@ def _squared_error(cell: Cell, h, y) -> None:
     cell.loss(((h - y) * (h - y)).sum() / 2)
 
 
-def lstm_gomez(input_size: int = 2, hidden_size: int = 1, *, learn_init: bool = False) -> Cell:
+#: the names of the LSTM's two states: symbrnn's (c, h), and seed 000's, which calls c the state and h the out
+NAMINGS = {"symbrnn": ("c", "h"), "seed000": ("state", "out")}
+
+
+def lstm_gomez(input_size: int = 2, hidden_size: int = 1, *, learn_init: bool = False,
+               naming: str = "symbrnn") -> Cell:
     r"""The LSTM of seed 000: gates a (tanh), i, f, o (sigmoid), one bias per gate, loss on h_t.
 
     The gates' weights are stacked in the order [a, i, f, o]:
@@ -29,14 +35,17 @@ def lstm_gomez(input_size: int = 2, hidden_size: int = 1, *, learn_init: bool = 
     where z^a, z^i, z^f, z^o are the four blocks of hidden_size rows of z (the
     pre-activations, "delta_gates" in seed 000 are dL/dz_t), W is
     (4·hidden × input), U (4·hidden × hidden), b (4·hidden), c_0 = h_0 = 0.
-    Seed 000 calls c the "state" and h the "out".
+    Seed 000 calls c the "state" and h the "out": ``naming="seed000"`` names
+    them so, for reading the output beside the notes.
 
     Parameters
     ----------
     input_size, hidden_size : int
         Seed 000 has input 2, hidden 1 (the defaults).
     learn_init : bool
-        If True the initial states are params ``c0`` and ``h0``.
+        If True the initial states are params ``c0`` and ``h0`` (``state0``, ``out0``).
+    naming : {"symbrnn", "seed000"}
+        The states' names: c and h, or seed 000's state and out.
 
     Examples
     --------
@@ -48,15 +57,20 @@ def lstm_gomez(input_size: int = 2, hidden_size: int = 1, *, learn_init: bool = 
     ...           "b": [.2, .65, .15, .1], "x": [[1, 2], [.5, 3]], "y": [[.5], [1.25]]}
     >>> gradients(cell, T=2, values=values)["b"].round(5)
     array([-0.03641, -0.00276, -0.00631, -0.05361])
+    >>> lstm_gomez(naming="seed000").names("state")
+    ('state', 'out')
     """
+    if naming not in NAMINGS:
+        raise errors.SpecError(f"naming={naming!r}: use one of {', '.join(map(repr, NAMINGS))}")
     D, H = input_size, hidden_size
+    cname, hname = NAMINGS[naming]
     cell = Cell("lstm_gomez")
     x = cell.input("x", shape=D)
     y = cell.target("y", shape=H)
     W, U, b = cell.param("W", shape=(4 * H, D)), cell.param("U", shape=(4 * H, H)), cell.param("b", shape=4 * H)
-    c0, h0 = (cell.param("c0", shape=H), cell.param("h0", shape=H)) if learn_init else (0, 0)
-    c = cell.state("c", shape=H, init=c0)
-    h = cell.state("h", shape=H, init=h0)
+    c0, h0 = (cell.param(cname + "0", shape=H), cell.param(hname + "0", shape=H)) if learn_init else (0, 0)
+    c = cell.state(cname, shape=H, init=c0)
+    h = cell.state(hname, shape=H, init=h0)
     z = cell.node("z", W @ x + U @ h.prev + b)
     a = cell.node("a", tanh(z[0:H]))
     i = cell.node("i", sigmoid(z[H:2 * H]))

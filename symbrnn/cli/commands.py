@@ -153,13 +153,16 @@ def cmd_solve(args, out) -> int:
     from .. import render
 
     cell = cell_from(args.cell, args)
-    if cell.shaped:
-        raise errors.SpecError(f"solve writes worked solutions for scalar cells; {cell.name!r} has vector quantities")
     values = load_values(args.values)
     T = steps_from(args, values, cell)
     values = checked_values(args.values, cell, T)
-    optimizer = render.Adam(lr=args.lr or 0.001) if args.optimizer == "adam" else render.SGD(lr=args.lr or 0.1)
-    solution = render.WorkedSolution(cell, T, values, digits=args.digits, optimizer=optimizer, mode=args.mode)
+    if args.optimizer == "adam":
+        optimizer = render.Adam(lr=args.lr or 0.001, beta1=args.beta1, beta2=args.beta2, eps=args.eps,
+                                eps_inside_sqrt=args.eps_inside_sqrt)
+    else:
+        optimizer = render.SGD(lr=args.lr or 0.1)
+    solution = render.WorkedSolution(cell, T, values, wrt=args.wrt, digits=args.digits, optimizer=optimizer,
+                                     mode=args.mode, updates=args.updates)
     emit(solution, args, out)
     return 0
 

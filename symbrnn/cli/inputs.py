@@ -20,13 +20,14 @@ SIZES = ("input_size", "hidden_size", "output_size", "classes")
 
 
 def cell_from(ref: str, args=None):
-    sizes = {k: getattr(args, k) for k in SIZES if getattr(args, k, None) is not None}
+    sizes = {k: getattr(args, k) for k in (*SIZES, "naming") if getattr(args, k, None) is not None}
     if ref in BUILTIN:
         make = BUILTIN[ref][0]
         accepted = inspect.signature(make).parameters
         for k in sizes:
             if k not in accepted:
-                takes = ", ".join("--" + a.replace("_", "-") for a in SIZES if a in accepted) or "no size options"
+                takes = ", ".join("--" + a.replace("_", "-") for a in (*SIZES, "naming") if a in accepted) or \
+                    "no size options"
                 raise errors.SpecError(f"cell {ref!r} has no --{k.replace('_', '-')} (it takes {takes})")
         return make(**sizes)
     if sizes:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ..derive.total import MODES
+from ..numeric.solution import MAX_UPDATES
 from .commands import cmd_cells, cmd_check_grad, cmd_derive, cmd_eval, cmd_show, cmd_solve
 from .inputs import SIZES
 
@@ -38,6 +40,8 @@ def _size_options(c) -> None:
     group = c.add_argument_group("sizes of a built-in cell (where it has them)")
     for name in SIZES:
         group.add_argument("--" + name.replace("_", "-"), type=_positive, metavar="N", dest=name)
+    group.add_argument("--naming", choices=("symbrnn", "seed000"), default=None,
+                       help="lstm_gomez: the states' names, c and h, or seed 000's state and out")
 
 
 CELL_HELP = "a built-in cell (see 'symbrnn cells') or the path of a cell file (.toml)"
@@ -88,11 +92,35 @@ def _values_options(c, mode: str | None) -> None:
 def _add_solve(sub) -> None:
     c = _with_cell(sub, "solve", "a worked solution: forward pass, every term, gradients, the update",
                    "symbrnn solve elman --values values.toml --format markdown -o solution.md", cmd_solve)
-    _values_options(c, "forward")
+    _values_options(c, None)
+    c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
     c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
     c.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="the update step (default sgd)")
-    c.add_argument("--lr", type=float, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
+    c.add_argument("--lr", type=_rate, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
+    c.add_argument("--beta1", type=_fraction, default=0.9, metavar="B1", help="adam: first-moment decay (0.9)")
+    c.add_argument("--beta2", type=_fraction, default=0.999, metavar="B2", help="adam: second-moment decay (0.999)")
+    c.add_argument("--eps", type=_rate, default=1e-8, metavar="EPS", help="adam: ε (1e-8)")
+    c.add_argument("--eps-inside-sqrt", action="store_true", help="adam: α·V̂/√(Ŝ + ε), as seed 003 writes it")
+    c.add_argument("--updates", type=_positive, default=1, metavar="K",
+                   help=f"update steps, each from the last one's params, tabled (default 1, at most {MAX_UPDATES})")
     _format_options(c)
+
+
+def _rate(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (x > 0 and math.isfinite(x)):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive finite number")
+    return x
+
+
+def _fraction(text: str) -> float:
+    x = _rate(text) if text.strip() not in ("0", "0.0") else 0.0
+    if not 0 <= x < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be in [0, 1)")
+    return x
 
 
 def _add_eval(sub) -> None:

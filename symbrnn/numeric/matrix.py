@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import sympy as sp
 
 from ..core import errors
 from ..core.display import Displayed
@@ -128,7 +129,7 @@ class MatrixEvaluation(TermIndex, Displayed):
         self.cell, self.mode, self.T = derivative.cell, "reverse", derivative.T
         self.default_quantity = derivative.default_quantity
         self.terms = terms
-        self.values = arrays.vals
+        self.values, self._arrays = arrays.vals, arrays
         self.forward = {f"{n}_{t}": v for (n, t), v in arrays.by_key.items() if isinstance(t, int)}
         loss = self.cell.loss_name
         self.loss = float(sum(arrays.by_key[loss, t] for t in range(1, self.T + 1)))
@@ -139,6 +140,12 @@ class MatrixEvaluation(TermIndex, Displayed):
 
     def contribution(self, t: int):
         return self.select("contribution", t=t)[0]
+
+    def number(self, expr) -> np.ndarray:
+        """The value of an expression in this evaluation's arrays: a term's addend (``Uᵀ·δz_3``), say."""
+        if not isinstance(expr, Tensor):
+            return np.asarray(scalar_value(sp.sympify(expr), self._arrays.symbol), dtype=float)
+        return np.asarray(evaluate_tensor(expr, self._arrays.leaf, self._arrays.symbol), dtype=float)
 
 
 def evaluate(derivative: MatrixDerivative, values) -> MatrixEvaluation:

@@ -10,21 +10,39 @@ Examples
 >>> s = solve(elman(), 3, values)
 >>> round(s.gradients["U"], 6), round(s.updated["U"], 6)
 (-0.076971, 0.507697)
+
+A shaped cell is solved in reverse mode, with whole arrays; :func:`train` takes
+several update steps:
+
+>>> from symbrnn.cells import lstm_gomez
+>>> seed000 = {"W": [[.45, .25], [.95, .8], [.7, .45], [.6, .4]], "U": [[.15], [.8], [.1], [.25]],
+...            "b": [.2, .65, .15, .1], "x": [[1, 2], [.5, 3]], "y": [[.5], [1.25]]}
+>>> s = solve(lstm_gomez(), 2, seed000)
+>>> s.mode, s.gradients["b"].round(5)
+('reverse', array([-0.03641, -0.00276, -0.00631, -0.05361]))
+>>> [round(k.loss, 6) for k in train(elman(), 3, values, updates=3)]
+[0.046575, 0.016187, 0.00839]
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
+from ..core import errors
 from ..core.symbols import split_step, step
 from ..declare.cell import Cell
+from ..declare.values import resolve_values
 from ..derive.total import derive
 from .evaluate import Evaluation
+from .gradients import loss_and_gradients
 from .optimizers import SGD, Adam, AdamState
 
-__all__ = ["Solution", "solve"]
+__all__ = ["MAX_UPDATES", "Solution", "UpdateStep", "solve", "train"]
+
+MAX_UPDATES = 10_000  # update steps one call of train takes
 
 
 @dataclass
@@ -78,18 +96,70 @@ class Solution:
         return self._locals[expr]
 
 
-def solve(cell: Cell, T: int, values, *, wrt=None, optimizer=None, mode: str = "forward",
+def solve(cell: Cell, T: int, values, *, wrt=None, optimizer=None, mode: str | None = None,
           adam_state: AdamState | None = None) -> Solution:
-    """Derive and evaluate dL/dθ for every θ in ``wrt`` (default every param) and take one update step."""
+    """Derive and evaluate dL/dθ for every θ in ``wrt`` (default every param) and take one update step.
+
+    ``mode`` is ``"forward"`` by default for a scalar cell; a shaped cell is solved in reverse mode
+    (the deltas, as seed 000 writes them), each θ a whole array.
+    """
     optimizer = optimizer if optimizer is not None else SGD(0.1)
     wrt = tuple(wrt) if wrt is not None else cell.names("param")
+    if cell.shaped:
+        if mode not in (None, "reverse"):
+            raise errors.SpecError(f"solve: cell {cell.name!r} has arrays, and its worked solution is written in"
+                                   " reverse mode (the deltas); leave out mode, or use mode='reverse'")
+        mode = "reverse"
+    mode = mode or "forward"
     evaluations = {th: derive(cell, T, wrt=th, mode=mode).evaluate(values) for th in wrt}
     gradients = {th: ev.value for th, ev in evaluations.items()}
     first = evaluations[wrt[0]]
-    params = {p: first.values.params[p] for p in cell.names("param")}
+    if cell.shaped:
+        params = {p: first.values.arrays[p] for p in cell.names("param")}
+    else:
+        params = {p: first.values.params[p] for p in cell.names("param")}
     chosen = {th: params[th] for th in wrt}
     if isinstance(optimizer, Adam):
         updated, _ = optimizer.step(chosen, gradients, adam_state)
     else:
         updated = optimizer.step(chosen, gradients)
     return Solution(cell, T, mode, wrt, evaluations, params, gradients, updated, optimizer, adam_state)
+
+
+@dataclass(frozen=True)
+class UpdateStep:
+    """Update step k of :func:`train`: the params it started from, their loss and gradients, and the result.
+
+    ``adam`` holds Adam's moments after the step (None for SGD).
+    """
+
+    k: int
+    params: dict
+    loss: float
+    gradients: dict
+    updated: dict
+    adam: AdamState | None = None
+
+
+def train(cell: Cell, T: int, values, *, wrt=None, optimizer=None, updates: int = 1,
+          adam_state: AdamState | None = None) -> list[UpdateStep]:
+    """``updates`` steps of ``optimizer`` (default SGD, η = 0.1) on the params ``wrt`` (default all), each
+    from the last one's params, with the loss and gradients before each step (the compiled programs)."""
+    if not isinstance(updates, (int, np.integer)) or isinstance(updates, bool) or not 1 <= updates <= MAX_UPDATES:
+        raise errors.SpecError(f"updates={updates!r}: give a whole number of update steps from 1 to {MAX_UPDATES}")
+    optimizer = optimizer if optimizer is not None else SGD(0.1)
+    wrt = tuple(wrt) if wrt is not None else cell.names("param")
+    given = resolve_values(cell, T, values)  # checked once; the params are replaced step by step
+    data = {n: a for n, a in given.arrays.items() if n not in cell.names("param")}
+    params = {p: (float(a) if a.ndim == 0 else a) for p, a in given.arrays.items() if p in cell.names("param")}
+    out, state = [], adam_state
+    for k in range(1, int(updates) + 1):
+        loss, grads = loss_and_gradients(cell, T, {**data, **params}, wrt=list(wrt))
+        chosen = {th: params[th] for th in wrt}
+        if isinstance(optimizer, Adam):
+            new, state = optimizer.step(chosen, grads, state)
+        else:
+            new = optimizer.step(chosen, grads)
+        out.append(UpdateStep(k, dict(params), float(loss), dict(grads), new, state))
+        params = {**params, **new}
+    return out

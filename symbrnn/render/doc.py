@@ -174,7 +174,7 @@ class _EquationGrid:
             self.rows.append((lhs, op, " = ".join(p.text for p in rest), row.label))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        widths = [max((len(r[i]) for r in self.rows), default=0) for i in range(3)]
+        widths = [max((len(line) for r in self.rows for line in r[i].split("\n")), default=0) for i in range(3)]
         label = max((len(r[3]) + 2 for r in self.rows if r[3]), default=0)
         room = min(widths[2], 40)  # the labels stay beside while the equations keep 40 columns (they wrap)
         beside = widths[0] + widths[1] + room + 2 + (label + 1 if label else 0) <= options.max_width

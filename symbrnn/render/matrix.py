@@ -15,11 +15,11 @@ Examples
 >>> [s.title for s in doc.sections]
 ['Recursion (every step t)', 'Per step', 'Generic T']
 >>> print(to_text(doc.sections[0].blocks[0], width=100))
-δyhat_t (1,) = yhat_t - y_t       (explicit)
-   δh_t (3,) = Vᵀ·δyhat_t         (through yhat_t)
-             + Uᵀ·δa_{t+1}        (through a_{t+1})
-   δa_t (3,) = δh_t⊙(1 - h_t⊙h_t) (through h_t)
-   δx_t (2,) = wᵀ·δa_t            (through a_t)
+   δyhat_t (1,) = yhat_t - y_t       (explicit: ∂L_t/∂yhat_t)
+      δh_t (3,) = Vᵀ·δyhat_t         (through yhat_t)
+                + Uᵀ·δa_{t+1}        (through a_{t+1})
+      δa_t (3,) = δh_t⊙(1 - h_t⊙h_t) (through h_t)
+      δx_t (2,) = wᵀ·δa_t            (through a_t)
 dL/dU[t] (3, 3) = δa_t·h_{t-1}ᵀ
 """
 
@@ -37,7 +37,12 @@ from .arrays import tensor_m
 from .doc import Doc, Equations, M, Paragraph, Row, Section
 from .text import number
 
-__all__ = ["array_text", "matrix_doc"]
+__all__ = ["array_text", "delta_label", "matrix_doc"]
+
+
+def delta_label(label: str, loss: str, q: str, t) -> str:
+    """A δ's part as labelled: the loss's own (``explicit``) is named ∂L_t/∂q_t, e.g. a softmax's ŷ_t − y_t."""
+    return f"explicit: ∂{loss}_{t}/∂{q}_{t}" if label == "explicit" else label
 
 
 def array_text(value, digits: int = 4) -> str:
@@ -97,7 +102,7 @@ def _recursion(d: MatrixDerivative) -> Section:
     rows = []
     order = [q for q in cell.order() if cell.kind(q) != LOSS][::-1] + list(cell.names(INPUT))
     for q in order:
-        addends = [(a.label, a.expr) for a in sweep.deltas[q]]
+        addends = [(delta_label(a.label, cell.loss_name, q, "t"), a.expr) for a in sweep.deltas[q]]
         addends += [(a.label, a.expr) for a in sweep.next_step.get(q, [])]
         if addends:
             rows += _rows(tensor_m(delta_leaf(q, cell.shape(q), "now")), addends, cell.shape(q))
@@ -116,6 +121,8 @@ def _per_step(d: MatrixDerivative, evaluation=None, digits: int = 4) -> Section:
     rows = []
     for term in terms:
         parts = term.addends or (("", term.expr),)
+        if term.kind == "delta":
+            parts = [(delta_label(label, d.cell.loss_name, term.quantity, term.t), e) for label, e in parts]
         rows += _rows(tensor_m(term.symbol), [(label, e) for label, e in parts], term.shape, term.value, digits)
     return Section("Per step", (Equations(tuple(rows)),))
 

@@ -11,15 +11,26 @@ Examples
 (['w', 'w - η·dL/dw', '0.5000 - 0.1·(-0.2000)', '0.5200'], 0.52)
 >>> describe(Adam())
 'Adam with α = 0.001, β1 = 0.9, β2 = 0.999, ε = 1e-08, bias-corrected moments, θ ← θ - α·V̂/(√Ŝ + ε).'
+
+Several steps as one table (:func:`symbrnn.numeric.solution.train` takes them):
+
+>>> from symbrnn.cells import elman
+>>> from symbrnn.numeric.solution import train
+>>> values = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+>>> table = updates_table(train(elman(), 3, values, wrt=["U"], optimizer=Adam(lr=0.1), updates=2), 4)
+>>> [c if isinstance(c, str) else c.text for c in table.columns]
+['k', 'θ', 'L', 'dL/dθ', 'V', 'S', 'θ after']
+>>> [[c if isinstance(c, str) else c.text for c in row] for row in table.rows][0]
+['1', 'U', '0.0466', '-0.0770', '-0.0077', '5.9245e-6', '0.6000']
 """
 
 from __future__ import annotations
 
 from ..numeric.optimizers import SGD, Adam, AdamState
-from .doc import M, Row
+from .doc import M, Row, Table
 from .text import number
 
-__all__ = ["SGD", "Adam", "AdamState", "describe", "explain"]
+__all__ = ["SGD", "Adam", "AdamState", "describe", "explain", "updates_table"]
 
 
 def _m(x: float, digits: int) -> M:
@@ -110,3 +121,24 @@ def _adam_update_row(adam: Adam, name: str, theta: float, m, sym, n, q) -> Row:
                  rf"{n(theta).latex} - {lr} \cdot \frac{{{n(m.V_hat).latex}}}"
                  rf"{{\sqrt{{{n(m.S_hat).latex}}} + {eps.latex}}}")
     return Row((M(name, name), rule, nums, n(m.new)), "update", op="←")
+
+
+def updates_table(steps, digits: int) -> Table:
+    """Update steps k = 1..K (:class:`~symbrnn.numeric.solution.UpdateStep`) of scalar params as one table,
+    a row per step and param: the loss before the step, the param's gradient, Adam's moments V and S
+    after the step, and the param after it (seed 003's table; the param before step k is step k - 1's
+    "after")."""
+    adam = steps[0].adam is not None
+    columns: list = ["k", "θ", "L", M("dL/dθ", r"\frac{dL}{d\theta}")]  # θ before step k: step k - 1's "after"
+    columns += ["V", "S"] if adam else []
+    columns.append("θ after")
+    rows = []
+    for step in steps:
+        for j, th in enumerate(step.updated):
+            row: list = [str(step.k) if j == 0 else "", th, _m(step.loss, digits) if j == 0 else "",
+                         _m(float(step.gradients[th]), digits)]
+            if adam:
+                row += [_m(float(step.adam.V[th]), digits), _m(float(step.adam.S[th]), digits)]
+            row.append(_m(float(step.updated[th]), digits))
+            rows.append(tuple(row))
+    return Table(tuple(columns), tuple(rows), title=f"{len(steps)} update steps")

@@ -32,13 +32,14 @@ from ..core.kinds import INPUT, TARGET
 from ..core.symbols import Named, Prev, now, step, step_name
 from ..declare.cell import Cell
 from ..derive.unroll import step_substitution
-from ..numeric.solution import Solution, solve
+from ..numeric.solution import Solution, solve, train
 from .cellview import cell_equations, cell_quantities
 from .chains import fold, local_chain
 from .derivation import equation_rows, sum_of
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table
 from .forms import RecursiveForm
-from .optimizers import AdamState, describe, explain
+from .matrixsolution import matrix_solution_doc, update_steps
+from .optimizers import AdamState, describe, explain, updates_table
 from .recursion import generic_recursion
 from .tables import delta_table, forward_table, gradient_table
 from .text import number
@@ -66,10 +67,14 @@ class WorkedSolution:
         Decimals of every number shown.
     optimizer : SGD or Adam
         The update step (default SGD with η = 0.1).
-    mode : {"forward", "reverse"}
-        Explicit and implicit terms per step, or deltas.
+    mode : {"forward", "reverse"}, optional
+        Explicit and implicit terms per step, or deltas (default forward; a shaped cell's solution is
+        written in reverse mode, as seed 000's is).
     adam_state : AdamState, optional
         Moments from earlier Adam steps (default: zero, first step).
+    updates : int
+        Update steps to take (default 1). The first is written out in full; with more, a last section
+        tables every step's loss, params, gradients (and Adam's moments), each from the last one's params.
 
     Attributes
     ----------
@@ -82,9 +87,13 @@ class WorkedSolution:
     """
 
     def __init__(self, cell: Cell, T: int, values, *, wrt=None, digits: int = 4, optimizer=None,
-                 mode: str = "forward", adam_state: AdamState | None = None, title: str | None = None):
+                 mode: str | None = None, adam_state: AdamState | None = None, title: str | None = None,
+                 updates: int = 1):
         solution = solve(cell, T, values, wrt=wrt, optimizer=optimizer, mode=mode, adam_state=adam_state)
         self._take(solution, digits, title)
+        if updates != 1:
+            self.steps = train(cell, T, values, wrt=self.wrt, optimizer=self.optimizer, updates=updates,
+                               adam_state=adam_state)
 
     @classmethod
     def of(cls, solution: Solution, *, digits: int = 4, title: str | None = None) -> WorkedSolution:
@@ -100,7 +109,8 @@ class WorkedSolution:
         self.evaluations, self.gradients = solution.evaluations, solution.gradients
         self.params, self.updated = solution.params, solution.updated
         self.title = title or f"Worked solution: {self.cell.name}, T = {self.T}"
-        self._numbers = solution.numbers()
+        self.first, self.steps = solution.first, []
+        self._numbers = {} if self.cell.shaped else solution.numbers()
 
     def __rich__(self) -> Doc:
         return self.doc
@@ -124,6 +134,16 @@ class WorkedSolution:
     @cached_property
     def doc(self) -> Doc:
         """The worked solution as a :class:`Doc`."""
+        doc = matrix_solution_doc(self) if self.cell.shaped else self._scalar_doc()
+        if not self.steps:
+            return doc
+        text = (f"{len(self.steps)} steps of the update above, each from the params the step before left (step 1"
+                " is the one written out); L is the loss before the step.")
+        table = update_steps(self.steps, self.digits) if self.cell.shaped else \
+            (updates_table(self.steps, self.digits),)
+        return Doc(doc.title, (*doc.sections, Section("Update steps", (Paragraph.of(text), *table))))
+
+    def _scalar_doc(self) -> Doc:
         first = self.evaluations[self.wrt[0]]
         sections = [self._problem(first), self._forward(first), self._partials(first)]
         if self.mode == "reverse":
