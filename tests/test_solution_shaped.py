@@ -232,3 +232,8 @@ def test_seed000_example_script_writes_the_notes_corrected(tmp_path, reference):
     for v in reference["gradients"]["db"]:
         assert _shown(v) in md and _shown(v) in tex
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
+
+
+def test_jupyter_shows_a_worked_solution_as_markdown(seed000):
+    assert seed000._repr_markdown_() == to_markdown(seed000)
+    assert seed000._repr_markdown_().startswith("# Worked solution: lstm_gomez, T = 2")

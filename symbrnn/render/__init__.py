@@ -186,9 +186,11 @@ def _complete(cell: Cell) -> bool:
 def repr_latex(obj, *, digits: int = 4, max_steps: int = 6) -> str | None:
     """One ``$$\\begin{aligned}...\\end{aligned}$$`` block, for ``_repr_latex_`` in Jupyter.
 
-    A cell shows its equations; a derivation its recursion, each step's
+    A cell shows its equations; a derivation its recursion, the step partials
+    in closed form (∂h_t/∂U = h_{t-1}·(1 − tanh(a_t)²)), each step's
     equations (for T up to ``max_steps``) and the generic-T form; an
-    evaluation the same with numbers. None for a cell that is not complete.
+    evaluation the same with numbers; a worked solution each section's
+    equations under its title. None for a cell that is not complete.
 
     Examples
     --------
@@ -204,11 +206,14 @@ def repr_latex(obj, *, digits: int = 4, max_steps: int = 6) -> str | None:
         doc = as_doc(obj, digits=digits, max_steps=max_steps, max_products=0)
         rows = ()
         for section in doc.sections:
-            if section.title in ("Recursion (every step t)", "Per step", "Generic T"):
+            if section.title in ("Recursion (every step t)", "Step partials", "Per step", "Generic T"):
                 rows += tuple(r for b in section.blocks if isinstance(b, Equations) for r in b.rows)
+    elif isinstance(obj, WorkedSolution):
+        return obj._repr_latex_()
     else:
         raise TypeError(f"no LaTeX representation for {type(obj).__name__}")
     return "$$\n" + math_block(rows) + "\n$$"
+
 
 
 # what __rich__ and _repr_latex_ of the core's objects draw

@@ -38,6 +38,8 @@ from .chains import fold, local_chain
 from .derivation import equation_rows, sum_of
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table
 from .forms import RecursiveForm
+from .latex import math_block
+from .markdown import doc_markdown
 from .matrixsolution import matrix_solution_doc, update_steps
 from .optimizers import AdamState, describe, explain, updates_table
 from .recursion import generic_recursion
@@ -114,6 +116,20 @@ class WorkedSolution:
 
     def __rich__(self) -> Doc:
         return self.doc
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: each section's equations as LaTeX under its title (:func:`symbrnn.render.repr_latex`)."""
+        blocks = []
+        for section in self.doc.sections:
+            rows = tuple(r for b in section.blocks if isinstance(b, Equations) for r in b.rows)
+            if rows:
+                title = "".join("\\" + c if c in "&%$#_{}" else c for c in section.title)
+                blocks.append(rf"$$\textbf{{{title}}}$$" + "\n$$\n" + math_block(rows) + "\n$$")  # titles as maths
+        return "\n\n".join(blocks)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the whole solution as Markdown, its equations as LaTeX (what :func:`to_markdown` writes)."""
+        return doc_markdown(self.doc)
 
     # ---------------------------------------------------------------- numbers
     def _values(self, ev) -> dict:
