@@ -56,12 +56,16 @@ def checked_values(path: str, cell, T: int) -> dict:
 
 
 def fmt(x, digits: int, indent: int = 0, width: int = 75) -> str:
-    """A number or array with ``digits`` digits; an array's later rows are indented by ``indent``, each line
-    at most ``width`` long."""
+    """A number or array with ``digits`` decimals (``--digits`` means decimals in every command), a
+    number that would show as 0 in scientific notation; an array's later rows are indented by ``indent``,
+    each line at most ``width`` long."""
     if isinstance(x, np.ndarray):
-        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="maxprec", prefix=" " * indent,
+        return np.array2string(x + 0.0, precision=digits, separator=", ", floatmode="fixed", prefix=" " * indent,
                                max_line_width=max(width, indent + 20))
-    return f"{x + 0.0:.{digits}g}"
+    x = float(x) + 0.0
+    if x != 0 and abs(x) < 0.5 * 10.0 ** -digits:
+        return f"{x:.{max(digits - 3, 1)}e}"
+    return f"{x:.{digits}f}"
 
 
 def plain(x):

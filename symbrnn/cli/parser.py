@@ -32,7 +32,7 @@ def _positive(text: str) -> int:
 def _digits(text: str) -> int:
     n = _positive(text)
     if n > 17:
-        raise argparse.ArgumentTypeError("at most 17 significant digits (use --json for full precision)")
+        raise argparse.ArgumentTypeError("at most 17 decimals (use --json for full precision)")
     return n
 
 
@@ -128,7 +128,8 @@ def _add_eval(sub) -> None:
                    "symbrnn eval elman --values values.toml --json", cmd_eval)
     _values_options(c, None)
     c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
-    c.add_argument("--digits", type=_digits, default=6, metavar="N", help="significant digits (default 6)")
+    c.add_argument("--digits", type=_digits, default=6, metavar="N",
+                   help="decimals shown (default 6), as in every command; --json gives full precision")
     c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
     _format_options(c, formats=("text", "rich", "markdown", "latex"), default="text",
                     help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
