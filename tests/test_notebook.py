@@ -26,7 +26,7 @@ def executed():
 
 
 def test_every_output_is_latex(executed):
-    code = [c for c in executed.cells if c.cell_type == "code"]
+    code = [c for c in executed.cells if c.cell_type == "code"][:4]
     assert len(code) == 4
     for cell in code:
         kinds = [o.output_type for o in cell.outputs]
@@ -38,3 +38,14 @@ def test_every_output_is_latex(executed):
     assert r"\delta {z}_{t}" in derivation and r"{W}^{\top} \delta {z}_{t}" in derivation
     assert r"$$\textbf{Backward pass (reverse mode)}$$" in solution and "-0.026716" in solution  # seed 000's dW
     assert r"\frac{\partial {h_{t}}}{\partial {U}} &= {h}_{t-1}" in scalar  # a step partial in closed form
+
+
+def test_progress_is_one_line_in_a_notebook(executed):
+    cell = [c for c in executed.cells if c.cell_type == "code"][4]
+    kinds = [o.output_type for o in cell.outputs]
+    assert "error" not in kinds and "stream" not in kinds, kinds  # nothing written to stderr
+    lines = [o for o in cell.outputs if o.output_type == "display_data"]
+    assert len(lines) == 1 and lines[0].data["text/plain"] == ""  # the line, updated in place, cleared at the end
+    from symbrnn import derive
+    from symbrnn.cells import elman
+    assert cell.outputs[-1].data["text/plain"] == str(len(derive(elman(), T=400, wrt="U").terms))

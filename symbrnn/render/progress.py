@@ -32,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from ..core import progress
 
-__all__ = ["DELAY", "progress_bar"]
+__all__ = ["DELAY", "notebook_progress", "progress_bar"]
 
 #: seconds a task runs before its bar appears (the default of :func:`progress_bar`)
 DELAY = 1.0
@@ -62,10 +62,15 @@ def progress_bar(
         The reporter installed, or None when the console is not a terminal.
     """
     console = console or Console(stderr=True)
+    delay = DELAY if delay is None else delay
+    if console.is_jupyter:  # a notebook: one output line, updated in place
+        with notebook_progress(delay=delay, clock=clock) as line:
+            yield line
+        return
     if not console.is_terminal or console.is_dumb_terminal:
         yield None
         return
-    bar = _Bar(console, DELAY if delay is None else delay, clock)
+    bar = _Bar(console, delay, clock)
     try:
         with progress.reporting(bar):
             yield bar
@@ -136,3 +141,82 @@ class _Bar:
         if self.progress is not None:
             self.progress.stop()
             self.progress, self.ids = None, {}
+
+
+@contextmanager
+def notebook_progress(*, delay: float | None = None, clock: Callable[[], float] = time.monotonic,
+                      display: Callable | None = None) -> Iterator[Callable[[str, int, int], None]]:
+    """Show the progress of the work inside the ``with`` block in a Jupyter notebook: one output line
+    (``deriving dL/dU: 40/100 steps, 1.2 s``), updated in place and cleared when the work is done.
+
+    It needs no widgets: the line is an IPython display updated by its ``display_id``. ``display`` is
+    :func:`IPython.display.display` by default (tests pass their own).
+
+    Examples
+    --------
+    >>> shown = []
+    >>> class Handle:
+    ...     def update(self, text):
+    ...         shown.append(str(text))
+    >>> def display(text, display_id):
+    ...     shown.append(str(text))
+    ...     return Handle()
+    >>> times = iter([0.0, 2.0, 2.5])
+    >>> with notebook_progress(delay=1.0, clock=lambda: next(times), display=display) as line:
+    ...     for k in range(3):
+    ...         line("deriving", k, 2)
+    >>> shown
+    ['deriving: 1/2, 2.0 s', '']
+    """
+    if display is None:
+        from IPython.display import display  # Jupyter has IPython; only a notebook calls this
+    line = _Line(display, DELAY if delay is None else delay, clock)
+    try:
+        with progress.reporting(line):
+            yield line
+    finally:
+        line.clear()
+
+
+class _Line:
+    """The notebook reporter: the longest-running task as one line, shown once it has lasted ``delay``."""
+
+    interval = 0.2
+
+    def __init__(self, display: Callable, delay: float, clock: Callable[[], float]):
+        self.display, self.delay, self.clock = display, delay, clock
+        self.active: dict[str, tuple[float, int, int]] = {}
+        self.handle = None
+        self.drawn = -1.0
+
+    def __call__(self, description: str, completed: int, total: int) -> None:
+        now = self.clock()
+        start = now if completed == 0 else self.active.get(description, (now,))[0]
+        if completed < total:
+            self.active[description] = (start, completed, total)
+        else:
+            self.active.pop(description, None)
+        if not self.active:
+            self.clear()
+            return
+        first, (begun, done, of) = min(self.active.items(), key=lambda item: item[1][0])
+        if now - begun <= self.delay or now - self.drawn < self.interval:
+            return
+        text = f"{first}: {done}/{of}, {now - begun:.1f} s"
+        if self.handle is None:
+            self.handle = self.display(_Text(text), display_id=True)
+        else:
+            self.handle.update(_Text(text))
+        self.drawn = now
+
+    def clear(self) -> None:
+        if self.handle is not None:
+            self.handle.update(_Text(""))
+            self.handle = None
+
+
+class _Text(str):
+    """Plain text for IPython's display (its repr is the text itself)."""
+
+    def __repr__(self) -> str:
+        return str(self)
