@@ -90,7 +90,7 @@ def test_seed000_reads_in_the_students_order(seed000):
                       "Update"]
     text = to_text(seed000.doc, width=100)
     assert "Steps are numbered t = 1, ..., T" in text and "seed 000 does" in text
-    order = [text.index(s) for s in ("δh_2 (1,) = h_2 - y_2", "δc_2 (1,)", "δz_2[0:1] = δa_2⊙(1 - a_2⊙a_2)",
+    order = [text.index(s) for s in ("δh_2 (1,) = h_2 - y_2", "δc_2 (1,)", "δz_2[0:1] = δa_2⊙(1 - a_2²)",
                                       "δx_2 (2,) = Wᵀ·δz_2", "δh_1 (1,) = h_1 - y_1", "+ Uᵀ·δz_2", "δz_1[3:4]",
                                       "dL/dW[1] (4, 2) = δz_1·x_1ᵀ", "W ← W - 0.1·dL/dW")]
     assert order == sorted(order)

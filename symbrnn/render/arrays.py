@@ -3,7 +3,7 @@
 As text (the terminal) and as LaTeX (``\\odot``, ``^{\\top}``); named arrays
 print as their quantity at its step (``h_{t-1}``, ``δh_3``, ``W``), an
 elementwise function's derivative as sympy writes it, in its output
-(``1 − h_t⊙h_t``, ``σ(z_t)⊙(1 − σ(z_t))``), slices that tile an array
+(``1 − h_t²``, ``σ(z_t)⊙(1 − σ(z_t))``), slices that tile an array
 joined as a stacked vector ``[a; b]``.
 
 Examples
@@ -12,7 +12,7 @@ Examples
 >>> from symbrnn import derive
 >>> d = derive(elman(2, 3, 1), T=3, wrt="U")
 >>> tensor_text(d.delta(2, "h").expr), tensor_text(d.delta(2, "a").expr)
-('Vᵀ·δyhat_2 + Uᵀ·δa_3', 'δh_2⊙(1 - h_2⊙h_2)')
+('Vᵀ·δyhat_2 + Uᵀ·δa_3', 'δh_2⊙(1 - h_2²)')
 >>> print(tensor_latex(d.contribution(1).expr))
 \\delta {a}_{1} {h}_{0}^{\\top}
 """
@@ -105,6 +105,8 @@ class _Writer:
                 return r"\frac{" + self.write(a) + "}{" + self.write(b) + "}"
             return self.wrap(a, _MUL) + "/" + self.wrap(b, _MUL, strict=True)
         scalar = not isinstance(a, Tensor) or not isinstance(b, Tensor)
+        if t.op == "*" and not scalar and a == b:  # h⊙h is written h², as the scalar forms write it
+            return self.wrap(a, _POW, strict=True) + ("^{2}" if self.latex else "²")
         sign = {"@": ("·", " "), "outer": ("·", " "), "*": ("·" if scalar else "⊙", r"\," if scalar else r" \odot ")}
         sep = sign[t.op][1] if self.latex else sign[t.op][0]
         right = self.wrap(b, _MUL, strict=t.op != "*")

@@ -18,7 +18,7 @@ Examples
    δyhat_t (1,) = yhat_t - y_t       (explicit: ∂L_t/∂yhat_t)
       δh_t (3,) = Vᵀ·δyhat_t         (through yhat_t)
                 + Uᵀ·δa_{t+1}        (through a_{t+1})
-      δa_t (3,) = δh_t⊙(1 - h_t⊙h_t) (through h_t)
+      δa_t (3,) = δh_t⊙(1 - h_t²)     (through h_t)
       δx_t (2,) = wᵀ·δa_t            (through a_t)
 dL/dU[t] (3, 3) = δa_t·h_{t-1}ᵀ
 """
