@@ -307,3 +307,13 @@ def test_o_writes_the_output_to_a_file_and_latex_standalone_is_a_document(tmp_pa
     assert r.returncode == 0 and r.stdout == "" and "gradients:" in (tmp_path / "e.txt").read_text()
     r = symbrnn("show", "elman", "-o", tmp_path / "missing" / "x.txt")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot write it" in r.stderr
+
+
+def test_show_lists_components_only_when_asked():
+    plain = symbrnn("show", "lstm_gomez")
+    assert plain.returncode == 0 and "z_t (4,) = W·x_t + U·h_{t-1} + b" in plain.stdout and "W[0,0]" not in plain.stdout
+    r = symbrnn("show", "lstm_gomez", "--components")
+    assert r.returncode == 0, r.stderr
+    assert "z[0]_t = U[0,0]·h[0]_{t-1} + W[0,0]·x[0]_t + W[0,1]·x[1]_t + b[0]" in r.stdout
+    r = symbrnn("show", "lstm", "--hidden-size", "300", "--components")
+    assert r.returncode == 2 and "368,103 components" in r.stderr and r.stderr.count("\n") == 1

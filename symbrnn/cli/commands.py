@@ -10,6 +10,7 @@ import numpy as np
 from ..cells import BUILTIN
 from ..core import errors
 from ..core.symbols import step_name
+from ..declare.lower import lowered
 from ..declare.spec import load_values
 from ..declare.tensor import shape_text
 from ..declare.values import resolve_values
@@ -37,6 +38,8 @@ def cmd_show(args, out) -> int:
     from ..render.cellview import cell_doc
 
     cell = cell_from(args.cell, args)
+    if args.components:  # asked for: every component's own equation
+        cell = lowered(cell)
     emit(cell if args.format == "dot" else cell_doc(cell, edges=True), args, out)
     return 0
 

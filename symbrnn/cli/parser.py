@@ -149,6 +149,8 @@ def parser() -> argparse.ArgumentParser:
     _format_options(c, formats=("rich", "markdown", "latex", "dot"),
                     help="rich: the terminal (default); markdown; latex (a whole document with -o or --standalone);"
                     " dot: the cell's graph (-o FILE.svg, .png or .pdf draws it with Graphviz)")
+    c.add_argument("--components", action="store_true",
+                   help="a shaped cell's equations component by component (W[0,1], h[0]_t) instead of arrays")
     _add_derive(sub)
     _add_solve(sub)
     _add_eval(sub)
