@@ -10,6 +10,7 @@ than a second, when stderr is a terminal; piped output has none.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import sys
@@ -52,14 +53,27 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         raise
+    except OSError as exc:
+        if exc.errno not in _FULL:  # not the output's fault: a bug, reported below
+            return _internal(exc)
+        sys.stderr.write(f"{PROG}: error: cannot write the output ({exc.strerror})\n")
+        return 2
     except Exception as exc:  # a bug in symbrnn, not bad input: say so, and keep exit 1 for check-grad's mismatch
         if os.environ.get("SYMBRNN_DEBUG"):
             raise
-        sys.stderr.write(
-            f"{PROG}: internal error (please report it; set SYMBRNN_DEBUG=1 for the traceback):"
-            f" {type(exc).__name__}: {' '.join(str(exc).split())}\n"
-        )
-        return 3
+        return _internal(exc)
+
+
+#: errors of writing the output that are the disk's, not symbrnn's: no space, quota, too large, I/O
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
+def _internal(exc: BaseException) -> int:
+    sys.stderr.write(
+        f"{PROG}: internal error (please report it; set SYMBRNN_DEBUG=1 for the traceback):"
+        f" {type(exc).__name__}: {' '.join(str(exc).split())}\n"
+    )
+    return 3
 
 
 def run() -> None:  # console-script entry point
@@ -68,6 +82,12 @@ def run() -> None:  # console-script entry point
         sys.stdout.flush()
     except KeyboardInterrupt:
         code = 130
+    except OSError as exc:  # the output could not be flushed: a full disk
+        if exc.errno not in _FULL:
+            raise
+        sys.stderr.write(f"{PROG}: error: cannot write the output ({exc.strerror})\n")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more is flushed at exit
+        code = 2
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0

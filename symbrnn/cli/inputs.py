@@ -42,6 +42,11 @@ def steps_from(args, values: dict, cell) -> int:
     try:
         return steps_of(cell, values, args.steps)
     except errors.MissingValueError:
+        data = [n for n in cell.names() if cell.kind(n) in ("input", "target")]
+        missing = [n for n in data if n not in values]
+        if missing:  # no per-step data to count the steps of: name what the file lacks
+            raise errors.SpecError(f"the values file has no {', '.join(map(repr, missing[:8]))} (per-step data, one"
+                                   " value per step); give them, or --steps T") from None
         raise errors.SpecError(
             "give --steps T (it defaults to the length of the sequences in the values file)") from None
 

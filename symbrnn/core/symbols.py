@@ -28,6 +28,8 @@ import sympy as sp
 from .errors import StepsError
 
 __all__ = [
+    "MAX_STEPS",
+    "MAX_SYMBOLIC_STEPS",
     "Named",
     "Now",
     "Prev",
@@ -191,8 +193,17 @@ def param(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
-def check_steps(T) -> int:
-    """Return ``T`` as an int, or raise :class:`StepsError` if it is not a whole number >= 1."""
+#: steps of a numeric evaluation (the compiled programs; linear in T)
+MAX_STEPS = 1_000_000
+#: steps of a symbolic derivation or unrolled graph (every term is a sympy expression)
+MAX_SYMBOLIC_STEPS = 10_000
+
+
+def check_steps(T, limit: int = MAX_STEPS) -> int:
+    """Return ``T`` as an int, or raise :class:`StepsError` if it is not a whole number from 1 to ``limit``."""
     if isinstance(T, bool) or not isinstance(T, numbers.Integral) or int(T) < 1:
         raise StepsError(f"T={T!r}: the number of steps must be a whole number >= 1, e.g. T=3")
+    if int(T) > limit:
+        what = "a symbolic derivation" if limit == MAX_SYMBOLIC_STEPS else "an evaluation"
+        raise StepsError(f"T={int(T):,}: {what} takes at most {limit:,} steps")
     return int(T)

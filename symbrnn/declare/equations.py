@@ -157,8 +157,8 @@ class _Builder:
         if name.startswith("_"):
             raise errors.EquationError(f"{name!r}: names starting with _ are not allowed")
         if name not in self.names:
-            known = ", ".join(sorted(self.names)) or "none"
-            raise errors.EquationError(f"unknown name {name!r}; declare it first (known: {known})")
+            known = ", ".join(n if len(n) <= 24 else n[:20] + "..." for n in sorted(self.names)[:12]) or "none"
+            raise errors.EquationError(f"unknown name {name[:40]!r}; declare it first (known: {known})")
         return self.names[name]
 
     def _attribute(self, node: ast.Attribute):

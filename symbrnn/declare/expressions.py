@@ -61,8 +61,12 @@ def as_expr(value, where: str, *, loss: bool = False) -> sp.Expr:
     return element(value, where)
 
 
+#: axes of a vector, matrix or array quantity (numpy's own limit is 64)
+MAX_AXES = 8
+
+
 def as_shape(shape, name) -> tuple[int, ...]:
-    """``shape`` as a tuple of positive ints; None and () mean a scalar."""
+    """``shape`` as a tuple of positive ints (at most :data:`MAX_AXES` of them); None and () mean a scalar."""
     if shape is None:
         return ()
     dims = (shape,) if isinstance(shape, numbers.Integral) else shape
@@ -70,6 +74,8 @@ def as_shape(shape, name) -> tuple[int, ...]:
         dims = tuple(dims)
     except TypeError:
         dims = None
+    if dims is not None and len(dims) > MAX_AXES:
+        raise errors.ShapeError(f"shape of {name!r} has {len(dims)} axes; at most {MAX_AXES} are allowed")
     if dims is None or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in dims):
         raise errors.ShapeError(
             f"shape of {name!r} is {shape!r}; give a positive int (a vector) or a tuple of them, e.g. (3, 2)"

@@ -25,17 +25,17 @@ from ..core import errors
 from ..core.kinds import PARAM, STATE
 from ..core.symbols import initial_name, split_step
 
-__all__ = ["check_new_name"]
+__all__ = ["MAX_NAME_LENGTH", "check_name", "check_new_name"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+#: characters in a quantity's name
+MAX_NAME_LENGTH = 64
 
 
 def check_new_name(cell, name, kind: str | None = None) -> None:
     """Raise if ``name`` cannot name a new quantity of ``kind`` in ``cell`` (invalid, taken, or clashing)."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
-        raise errors.InvalidNameError(
-            f"{name!r} is not a valid quantity name; use letters, digits and _, starting with a letter"
-        )
+    check_name(name)
     if name in cell:
         raise errors.DuplicateNameError(
             f"cell {cell.name!r} already has a {cell.kind(name)} named {name!r}; give each quantity its own name"
@@ -44,6 +44,19 @@ def check_new_name(cell, name, kind: str | None = None) -> None:
         return
     _check_initial(cell, name, kind)
     _check_steps(cell, name, kind)
+
+
+def check_name(name) -> None:
+    """Raise :class:`~symbrnn.InvalidNameError` unless ``name`` is an identifier of at most
+    :data:`MAX_NAME_LENGTH` characters (it is echoed cut short)."""
+    if isinstance(name, str) and len(name) > MAX_NAME_LENGTH:
+        raise errors.InvalidNameError(f"the name {name[:24]!r}... has {len(name):,} characters; a quantity's name"
+                                      f" has at most {MAX_NAME_LENGTH}")
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
+        shown = repr(name) if len(repr(name)) <= 80 else repr(name)[:60] + f"... ({len(repr(name)):,} characters)"
+        raise errors.InvalidNameError(
+            f"{shown} is not a valid quantity name; use letters, digits and _, starting with a letter"
+        )
 
 
 def _check_initial(cell, name: str, kind: str) -> None:

@@ -5,22 +5,10 @@ A cell file declares a cell with its equations as text; the text is parsed by
 never evaluated. Every error names the file, the key (and line when it can be
 found), the problem and the fix.
 
-Cell file (the seed 002 Elman cell)::
-
-    name = "elman"
-    inputs = ["x"]
-    targets = ["y"]
-    params = ["w", "U", "V", "b", "c"]
-
-    [states]
-    h = { init = 0, update = "tanh(a)" }
-
-    [nodes]
-    a = "w*x + U*h.prev + b"
-    yhat = "V*h + c"
-
-    [loss]
-    L = "(yhat - y)**2 / 2"
+A cell file (:data:`EXAMPLE` is the seed 002 Elman cell) lists ``inputs``,
+``targets`` and ``params``, then tables ``[states]`` (``h = { init = 0,
+update = "tanh(a)" }``), ``[nodes]`` (``a = "w*x + U*h.prev + b"``) and
+``[loss]`` (``L = "(yhat - y)**2 / 2"``).
 
 Vectors and matrices: ``inputs``, ``targets`` and ``params`` may be tables of
 shapes instead of lists of names (``W = [4, 2]``, ``b = 4``, ``s = []`` for a
@@ -59,6 +47,7 @@ from ..core.kinds import DISTRIBUTION, INPUT, LOSS, NODE, PARAM, STATE, TARGET
 from ..core.symbols import now, param
 from .cell import Cell
 from .equations import MAX_ELEMENTS, names_in, parse_equation
+from .names import check_name
 from .tensor import Tensor
 
 try:  # Python 3.11+
@@ -94,6 +83,8 @@ def read_text(path: str | Path, what: str) -> str:
     """The file's text, refusing files over :data:`MAX_FILE_BYTES` and text that is not UTF-8."""
     p = Path(path)
     try:
+        if p.is_dir():
+            raise errors.SpecError(f"{p}: is a folder; give the path of a {what} file")
         if not p.is_file():
             raise errors.SpecError(f"{p}: no such {what} file")
         size = p.stat().st_size
@@ -103,7 +94,7 @@ def read_text(path: str | Path, what: str) -> str:
     except OSError as exc:
         raise errors.SpecError(f"{p}: cannot read the {what} file: {exc.strerror}") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is not part of the text
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise errors.SpecError(
@@ -113,9 +104,12 @@ def read_text(path: str | Path, what: str) -> str:
 
 def _toml(text: str, source: str) -> dict:
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise errors.SpecError(f"{source}: not valid TOML: {exc}") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's limit on converting them)
+        raise errors.SpecError(f"{source}: a number in it has more than 4,300 digits; numbers are at most about"
+                               " 1.8e308") from None
     except RecursionError:
         raise errors.SpecError(f"{source}: not valid TOML: it nests too deeply") from None
 
@@ -154,12 +148,27 @@ class _CellFile:
         """``inputs``/``targets``/``params``: a list of scalar names, or a table of name = shape."""
         value = self.data.get(key, [])
         if isinstance(value, dict):
+            for n in value:
+                self.checked_name(key, n)
             return {n: self.shape(key, n, self.target(n, shape) if key == "targets" else shape)
                     for n, shape in value.items()}
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(None, key, f"must be a list of names, e.g. {key} = [\"w\", \"U\"], or a table of"
                                        f" shapes, e.g. [{key}] then W = [3, 2]")
+        for n in value:  # a bad name is refused here, with its line, before any equation reads it
+            self.checked_name(key, n)
+        seen: set = set()
+        twice = [n for n in value if n in seen or seen.add(n)]  # one pass: 100,000 names stay fast
+        if twice:
+            raise self.fail(None, key, f"{twice[0][:64]!r} is listed twice in {key}; give each quantity once",
+                            errors.DuplicateNameError)
         return {n: () for n in value}
+
+    def checked_name(self, section: str, name: str) -> None:
+        try:
+            check_name(name)
+        except errors.InvalidNameError as exc:
+            raise self.fail(None, section, str(exc), errors.InvalidNameError) from None
 
     def target(self, name: str, spec):
         """A target's shape, from ``y = 3`` or ``y = { shape = 3, distribution = "probabilities" }``."""
@@ -282,10 +291,22 @@ class _CellFile:
             flat = _flatten(init)
             if flat is None or not all(type(v) in (int, float) for v in flat):
                 raise self.fail("states", state, "init must be a number, a list of numbers or the name of a param")
+            if not all(_finite(v) for v in flat):
+                raise self.fail("states", state, "init has a number that is not finite or too large (at most about"
+                                                 " 1.8e308)")
             return init
         if isinstance(init, bool) or not isinstance(init, (int, float)):
             raise self.fail("states", state, "init must be a number, a list of numbers or the name of a param")
+        if not _finite(init):
+            raise self.fail("states", state, "init is not finite or too large (at most about 1.8e308)")
         return init
+
+
+def _finite(v) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond the largest float
+        return False
 
 
 def _symbol(name: str, kind: str, shape: tuple):
@@ -309,9 +330,21 @@ def _flatten(value, depth: int = 0) -> list | None:
     return out
 
 
+def _as_text(text, source: str) -> str:
+    """str as it is; bytes decoded as UTF-8 (a byte-order mark dropped); anything else refused."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            return bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise errors.SpecError(f"{source}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    if not isinstance(text, str):
+        raise errors.SpecError(f"{source}: give the file's text as a str (or bytes), not {type(text).__name__}")
+    return text
+
+
 def load_cell_text(text: str, source: str = "<cell>") -> Cell:
-    """Build a cell from the text of a cell file (``source`` names it in messages)."""
-    return _CellFile(text, source).build()
+    """Build a cell from the text of a cell file (``source`` names it in messages); bytes are read as UTF-8."""
+    return _CellFile(_as_text(text, source), source).build()
 
 
 def load_cell(path: str | Path) -> Cell:
@@ -323,11 +356,23 @@ def _reject_constant(name: str):
     raise errors.SpecError(f"{name} is not a number; give finite numbers")
 
 
+#: digits of the longest integer a values file may write (1.8e308, the largest float, has 309)
+MAX_INT_DIGITS = 400
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise errors.SpecError(f"an integer of {len(text.lstrip('-')):,} digits; numbers are at most about 1.8e308")
+    return int(text)
+
+
+
 def load_values_text(text: str, source: str = "<values>") -> dict:
     """Parse the text of a values file: JSON if ``source`` ends in .json (or it starts with {), else TOML."""
+    text = _as_text(text, source)
     if source.endswith(".json") or (not source.endswith(".toml") and text.lstrip().startswith("{")):
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant, parse_int=_int)
         except json.JSONDecodeError as exc:
             raise errors.SpecError(f"{source}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})") from None
         except RecursionError:

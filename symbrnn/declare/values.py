@@ -150,7 +150,11 @@ def _number(value, what: str) -> float:
         value = float(value)  # a 0-d numpy array
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise errors.ValuesError(f"{what} must be a real number, got {value!r}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int beyond the largest float
+        raise errors.ValuesError(f"{what} is an integer of {len(str(abs(int(value)))):,} digits, too large; numbers"
+                                 " are at most about 1.8e308") from None
     if not math.isfinite(x):
         raise errors.ValuesError(f"{what} is {x}; give a finite number")
     return x
@@ -159,7 +163,7 @@ def _number(value, what: str) -> float:
 def _plain_floats(seq) -> bool:
     """True for a list or tuple of finite Python floats and ints (no bools): the common case, checked fast."""
     return isinstance(seq, (list, tuple)) and all(
-        type(v) in (float, int) and math.isfinite(v) for v in seq)
+        type(v) is float and math.isfinite(v) or type(v) is int and abs(v) < 2 ** 1023 for v in seq)
 
 
 def _scalar(value, n: str, kind: str, T: int) -> np.ndarray:
@@ -259,6 +263,9 @@ def _array(value, name: str, kind: str, shape: tuple, T: int) -> np.ndarray:
         if np.asarray(value).dtype == bool:
             raise TypeError("booleans are not numbers")
         return np.asarray(value, dtype=float)
+    except OverflowError:
+        raise errors.ValuesError(f"{kind} {name!r} has a number too large for a float; numbers are at most about"
+                                 " 1.8e308") from None
     except (TypeError, ValueError) as e:
         raise errors.ValuesError(f"{kind} {name!r} needs numbers ({what}): {e}") from None
 
@@ -351,6 +358,8 @@ def resolve_batch(cell: Cell, values, T: int | None = None) -> Batch:
 def _batch_array(cell: Cell, n: str, value) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
+    except OverflowError:
+        raise errors.ValuesError(f"values: {n!r} has a number too large for a float (at most about 1.8e308)") from None
     except (TypeError, ValueError):
         raise errors.ValuesError(f"values: {n!r} is not an array of numbers") from None
     shape, per_step = cell.shape(n), cell.kind(n) != PARAM

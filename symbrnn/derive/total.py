@@ -38,7 +38,7 @@ import sympy as sp
 from ..core import errors, progress
 from ..core.display import Displayed
 from ..core.kinds import INPUT, PARAM, STATE, TARGET, a
-from ..core.symbols import Named, Now, Prev, Step, check_steps, initial_name, split_step, step
+from ..core.symbols import MAX_SYMBOLIC_STEPS, Named, Now, Prev, Step, check_steps, initial_name, split_step, step
 from ..declare.cell import Cell
 from ..declare.lower import lowered
 from ..declare.tensor import Tensor, component_name, shape_text
@@ -166,7 +166,7 @@ class TotalDerivative(TermIndex, Displayed):
     """
 
     def __init__(self, cell: Cell, T: int, wrt, of=None, mode: str = "forward"):
-        self.T = check_steps(T)
+        self.T = check_steps(T, MAX_SYMBOLIC_STEPS)
         cell.validate()
         cell = lowered(cell)  # a shaped cell is derived componentwise: wrt W[1,0], h[2]_0, ...
         if mode not in MODES:

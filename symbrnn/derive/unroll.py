@@ -23,7 +23,7 @@ import sympy as sp
 
 from ..core import errors
 from ..core.kinds import EXPR, INPUT, KIND, PARAM, PER_STEP, STATE, SYMBOL, TARGET
-from ..core.symbols import Step, check_steps, now, param, prev, step
+from ..core.symbols import MAX_SYMBOLIC_STEPS, Step, check_steps, now, param, prev, split_step, step
 from ..declare.cell import Cell
 from ..declare.lower import lowered
 
@@ -62,7 +62,7 @@ class Unrolled:
     """
 
     def __init__(self, cell: Cell, T: int):
-        self.T = check_steps(T)
+        self.T = check_steps(T, MAX_SYMBOLIC_STEPS)
         cell.validate()
         cell = lowered(cell)  # a shaped cell unrolls componentwise
         self.cell = cell
@@ -107,8 +107,11 @@ class Unrolled:
             raise errors.WrtError(f"{sym} is not in the unrolled graph of {self.cell.name!r} (T={self.T})")
         return sym
 
-    def expr(self, sym: sp.Symbol) -> sp.Expr:
-        """The one-step definition of a computed symbol (h_2 -> tanh(a_2))."""
+    def expr(self, sym: sp.Symbol | str) -> sp.Expr:
+        """The one-step definition of a computed symbol (h_2 -> tanh(a_2)); its name ``"h_2"`` works too."""
+        if isinstance(sym, str):
+            parts = split_step(sym)
+            sym = step(*parts) if parts else sp.Symbol(sym)
         try:
             return self._defs[sym]
         except KeyError:

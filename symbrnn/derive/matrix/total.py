@@ -33,7 +33,7 @@ import sympy as sp
 from ...core import errors
 from ...core.display import Displayed
 from ...core.kinds import INPUT, LOSS, PARAM
-from ...core.symbols import Now, Prev, check_steps, step
+from ...core.symbols import MAX_SYMBOLIC_STEPS, Now, Prev, check_steps, step
 from ...declare.cell import Cell
 from ...declare.matrixops import add, named, unbroadcast, zeros
 from ...declare.tensor import Tensor, shape_text
@@ -134,7 +134,7 @@ class MatrixDerivative(TermIndex, Displayed):
     of_step = None
 
     def __init__(self, cell: Cell, T: int, wrt, of=None, mode: str = "reverse"):
-        self.T = check_steps(T)
+        self.T = check_steps(T, MAX_SYMBOLIC_STEPS)
         cell.validate()
         self.cell = cell
         self.wrt = wrt.name if isinstance(wrt, Tensor) else str(wrt)
