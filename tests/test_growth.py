@@ -95,3 +95,124 @@ def test_the_array_program_of_an_lstm_is_built_from_the_same_sympy_objects_at_an
         assert grads["W_hh"].shape == (4 * H, H)
         counts[H] = made.count
     assert counts[16] == counts[128]
+
+
+def _own_lines(fn, packages=("derive", "render")) -> int:
+    """Lines executed in symbrnn's own ``packages`` while ``fn`` runs (every loop pass counts): a count, not a time.
+
+    sympy's lines are left out: its sorts call the symbols' sort keys once per
+    comparison (n log n), and its bounded cache makes its counts depend on
+    what was built before.
+    """
+    import os
+    import sys
+
+    import symbrnn
+
+    roots = tuple(os.path.join(os.path.dirname(symbrnn.__file__), p) + os.sep for p in packages)
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def calls(frame, event, arg):
+        return local if frame.f_code.co_filename.startswith(roots) else None
+
+    sys.settrace(calls)
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_writing_the_recursive_form_and_looking_terms_up_is_linear_in_T(mode):
+    """Each step's lookups are dict accesses: the work per step does not grow with T."""
+    from symbrnn.render.forms import RecursiveForm
+
+    cell = ZOO["elman"][0]()
+    calls = {}
+    for T in (100, 200, 400):
+        d = derive(cell, T, wrt="U", mode=mode)
+        assert d.terms  # derived before counting: only the lookups and the form are counted
+
+        def work(d=d, T=T):
+            RecursiveForm(d)
+            for t in range(1, T + 1):
+                d.step(t)
+
+        calls[T] = _own_lines(work)
+    # linear: 200 more steps cost twice the lines 100 more steps cost (within 5%), where a
+    # scan of the whole term list per step would make it four times
+    first, second = calls[200] - calls[100], calls[400] - calls[200]  # 100 and 200 steps more
+    assert first > 0
+    assert 1.9 < second / first < 2.1, calls
+
+
+def _declare_chain(N: int):
+    """A cell of N nodes in a chain and N params: n_i = w * n_{i-1}, one state and a loss."""
+    from symbrnn import Cell
+
+    cell = Cell("chain")
+    x, w = cell.input("x"), cell.param("w")
+    prev = x
+    for i in range(N):
+        prev = cell.node(f"n{i}", w * prev)
+    cell.params(" ".join(f"p{i}" for i in range(N)))
+    h = cell.state("h")
+    cell.update(h, sp.tanh(prev + h.prev))
+    cell.loss(h**2)
+    return cell
+
+
+def test_declaring_n_nodes_and_n_params_does_not_rebuild_the_index_or_copy_the_graph(monkeypatch):
+    import symbrnn.declare.cell as cell_module
+    from symbrnn.declare.nameindex import NameIndex
+
+    made = {"index": 0, "instant graph": 0}
+
+    class CountedIndex(NameIndex):
+        def __init__(self, nodes=()):
+            made["index"] += 1
+            super().__init__(nodes)
+
+    def counted_instant_graph(graph):
+        made["instant graph"] += 1
+        return instant_graph(graph)
+
+    instant_graph = cell_module.instant_graph
+    monkeypatch.setattr(cell_module, "NameIndex", CountedIndex)
+    monkeypatch.setattr(cell_module, "instant_graph", counted_instant_graph)
+    counts = {}
+    for N in (10, 1000):
+        made.update({"index": 0, "instant graph": 0})
+        _declare_chain(N)
+        counts[N] = dict(made)
+    # the same few indexes (the empty one, the first lookup's) at any N: none per declaration,
+    # and no copy of the graph for a loop check of a new node
+    assert counts[10] == counts[1000]
+    assert counts[1000]["index"] <= 2 and counts[1000]["instant graph"] == 0
+
+
+def test_declaring_is_linear_in_the_number_of_quantities():
+    lines = {N: _own_lines(lambda N=N: _declare_chain(N), packages=("declare", "core")) for N in (100, 200, 400)}
+    first, second = lines[200] - lines[100], lines[400] - lines[200]
+    assert 1.9 < second / first < 2.1, lines
+
+
+def test_a_loop_closed_by_an_update_is_still_refused_with_its_path():
+    from symbrnn import AlgebraicLoopError, Cell
+
+    cell = Cell("loop")
+    x = cell.input("x")
+    h = cell.state("h")
+    a = cell.node("a", x + h)  # reads h at the same step: fine until h reads a
+    with pytest.raises(AlgebraicLoopError, match="a -> h -> a"):
+        cell.update(h, sp.tanh(a))
+    cell.update(h, sp.tanh(x + h.prev))  # the refused update left the cell as it was: h still takes one
+    cell.loss(h**2 + a)
+    cell.validate()

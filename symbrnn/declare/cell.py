@@ -47,12 +47,14 @@ from ..core.kinds import (
     a,
 )
 from ..core.symbols import Now, Prev, Step, initial_name, now, param, split_step
+from .celltext import cell_text
 from .distributions import check_declared_distribution
 from .expressions import as_shape, as_value, node_expr, normalise, reads, scalar_init, tensor_init, update_expr
 from .fromgraph import cell_from_graph
+from .nameindex import NameIndex
 from .names import check_new_name
-from .tensor import Tensor, shape_text
-from .validate import check_complete, check_loops, instant_graph, step_order
+from .tensor import Tensor
+from .validate import check_complete, check_loops, instant_graph, reaches_any, step_order
 
 __all__ = ["Cell"]
 
@@ -103,7 +105,7 @@ class Cell(Displayed):
         self.version = 0  # bumped by every change, so compiled kernels know when to rebuild
         self._valid = -1  # the version validate() last passed
         self._order: tuple[int, tuple] = (-1, ())  # the step order, and the version it is of
-        self._names: tuple[int, dict] = (-1, {})  # names by kind, and the version they are of
+        self._names: tuple[int, NameIndex] = (-1, NameIndex())  # names by kind, and the version they are of
         #: for the scalar cell of a shaped cell's components (see symbrnn.declare.lower), the shaped cell
         self.origin: Cell | None = None
 
@@ -113,24 +115,7 @@ class Cell(Displayed):
 
     def __str__(self) -> str:
         """The cell's equations, one per computed quantity, in step order."""
-        lines = [f"cell {self.name!r}"]
-        for kind in (INPUT, TARGET, PARAM):
-            if self.names(kind):
-                lines.append(f"  {kind}s: {', '.join(self._with_shape(n) for n in self.names(kind))}")
-        for n in self._step_order():
-            e = self.expr(n)
-            if e is None:
-                lines.append(f"  {n}_t = ?   (no update yet)")
-                continue
-            init = self.init(n) if self.kind(n) == STATE else None
-            init = init.name if isinstance(init, Tensor) and init.name else init  # a param: its name
-            note = f"   ({n}_0 = {init})" if self.kind(n) == STATE else ""
-            lines.append(f"  {self._with_shape(n, '_t')} = {e}{note}")
-        return "\n".join(lines)
-
-    def _with_shape(self, name: str, suffix: str = "") -> str:
-        shape = self.shape(name)
-        return f"{name}{suffix}" + (f" {shape_text(shape)}" if shape else "")
+        return cell_text(self, self._step_order())  # not validated: a cell being declared prints too
 
     # ---------------------------------------------------------------- declaring
     def input(self, name: str, shape=None) -> Now | Tensor:
@@ -235,16 +220,17 @@ class Cell(Displayed):
 
     def names(self, kind: str | None = None) -> tuple[str, ...]:
         """Names of the quantities of one kind (all if None), in declaration order."""
-        return self._indexed()[0].get(kind, ())
+        return self._indexed().names(kind)
 
-    def _indexed(self) -> tuple[dict, dict]:
-        """(names by kind, attributes by name): made once per version of the cell, for fast lookups."""
+    def stepped_params(self, base: str) -> tuple[str, ...]:
+        """The params whose names read as ``base`` at a step (``h_3`` for ``"h"``), in declaration order."""
+        return tuple(self._indexed().stepped.get(base, ()))
+
+    def _indexed(self) -> NameIndex:
+        """Names by kind and attributes by name, made once per version of the cell; declaring a
+        quantity extends it in place, so declaring N quantities costs O(N) in all."""
         if self._names[0] != self.version:
-            attrs = dict(self._graph.nodes(data=True))
-            by_kind: dict = {None: tuple(attrs)}
-            for n, d in attrs.items():
-                by_kind[d[KIND]] = by_kind.get(d[KIND], ()) + (n,)
-            self._names = (self.version, (by_kind, attrs))
+            self._names = (self.version, NameIndex(self._graph.nodes(data=True)))
         return self._names[1]
 
     def kind(self, name: str) -> str:
@@ -262,7 +248,7 @@ class Cell(Displayed):
     @property
     def shaped(self) -> bool:
         """True if any quantity is a vector or matrix (the engine then works on its components)."""
-        return any(d[SHAPE] for d in self._indexed()[1].values())
+        return any(d[SHAPE] for d in self._indexed().attrs.values())
 
     def expr(self, name: str) -> sp.Expr | Tensor | None:
         """The expression of a computed quantity (a state's update), else None."""
@@ -343,12 +329,16 @@ class Cell(Displayed):
             sym = Tensor.symbols(name, shape, kind=kind)
         else:
             sym = param(name) if kind == PARAM else now(name)
+        current = self._names[0] == self.version
         self._graph.add_node(name, **{KIND: kind, SYMBOL: sym, SHAPE: shape}, **attrs)
         self.version += 1
+        if current:  # the index grows by one name instead of being rebuilt
+            self._names[1].add(name, self._graph.nodes[name])
+            self._names = (self.version, self._names[1])
         return sym
 
     def _attrs(self, name: str) -> dict:
-        found = self._indexed()[1].get(name) if isinstance(name, str) else None
+        found = self._indexed().attrs.get(name) if isinstance(name, str) else None
         if found is None:
             known = ", ".join(self.names()) or "none yet"
             raise errors.UnknownSymbolError(f"cell {self.name!r} has no quantity {name!r} (known: {known})")
@@ -384,12 +374,19 @@ class Cell(Displayed):
     def _set_expr(self, name: str, e: sp.Expr | Tensor) -> None:
         lags = reads(e, self)
         edges = [(u, name, {LAGS: tuple(sorted(lags[u])), DELAY: tuple(sorted(lags[u])) == (1,)}) for u in sorted(lags)]
-        trial = instant_graph(self._graph)
-        trial.add_edges_from((u, v) for u, v, d in edges if 0 in d[LAGS])
-        check_loops(self.name, trial)  # before changing anything: a rejected expression leaves the cell as it was
+        same_step = {u for u, _, d in edges if 0 in d[LAGS]}
+        # a new same-step edge u -> name closes a loop only if name already reaches u at the same
+        # step; a new node reaches nothing, so declaring N nodes does not walk the graph N times
+        if same_step and reaches_any(self._graph, name, same_step):
+            trial = instant_graph(self._graph)
+            trial.add_edges_from((u, name) for u in same_step)
+            check_loops(self.name, trial)  # before changing anything: a rejected expression leaves the cell as it was
+        current = self._names[0] == self.version
         self._graph.nodes[name][EXPR] = e
         self._graph.add_edges_from(edges)
         self.version += 1
+        if current:  # names and kinds are unchanged (the attribute dicts are the graph's own)
+            self._names = (self.version, self._names[1])
 
     def _step_order(self) -> tuple[str, ...]:
         if self._order[0] != self.version:

@@ -72,17 +72,13 @@ def _check_initial(cell, name: str, kind: str) -> None:
 
 
 def _check_steps(cell, name: str, kind: str) -> None:
-    """A param called h_3 would share its name with the per-step quantity h at step 3."""
-    for other in cell.names():
-        other_kind = cell.kind(other)
-        if kind == PARAM and other_kind != PARAM:
-            param_name, base = name, other
-        elif kind != PARAM and other_kind == PARAM:
-            param_name, base = other, name
-        else:
-            continue
-        found = split_step(param_name)
-        if found and found[0] == base:
-            raise errors.InvalidNameError(
-                f"param {param_name!r} would clash with {base!r} at step {found[1]}; rename one of them"
-            )
+    """A param called h_3 would share its name with the per-step quantity h at step 3 (O(1) per name)."""
+    if kind == PARAM:
+        found = split_step(name)
+        clash = (name, found[0], found[1]) if found and found[0] in cell and cell.kind(found[0]) != PARAM else None
+    else:
+        stepped = cell.stepped_params(name)
+        clash = (stepped[0], name, split_step(stepped[0])[1]) if stepped else None
+    if clash:
+        param_name, base, t = clash
+        raise errors.InvalidNameError(f"param {param_name!r} would clash with {base!r} at step {t}; rename one of them")

@@ -28,7 +28,7 @@ import networkx as nx
 from ..core import errors
 from ..core.kinds import EXPR, KIND, LAGS, LOSS, STATE
 
-__all__ = ["check_complete", "check_loops", "instant_graph", "step_order"]
+__all__ = ["check_complete", "check_loops", "instant_graph", "reaches_any", "step_order"]
 
 
 def instant_graph(graph: nx.DiGraph) -> nx.DiGraph:
@@ -37,6 +37,20 @@ def instant_graph(graph: nx.DiGraph) -> nx.DiGraph:
     g.add_nodes_from(graph.nodes)
     g.add_edges_from((u, v) for u, v, lag in graph.edges(data=LAGS) if 0 in lag)
     return g
+
+
+def reaches_any(graph: nx.DiGraph, start: str, targets: set) -> bool:
+    """True if ``start`` is in ``targets`` or reaches one of them along same-step edges of ``graph``."""
+    seen, todo = {start}, [start]
+    while todo:
+        u = todo.pop()
+        if u in targets:
+            return True
+        for v, lag in graph.succ[u].items():
+            if 0 in lag[LAGS] and v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return False
 
 
 def check_loops(cell_name: str, g: nx.DiGraph) -> None:

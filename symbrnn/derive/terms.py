@@ -69,6 +69,18 @@ class Term:
         return self.expr if self.expr.is_Number else self.symbol
 
 
+def _index(terms) -> dict[tuple, tuple[Term, ...]]:
+    """Terms by (kind, quantity, t), with None standing for any, each list in evaluation order."""
+    index: dict[tuple, list[Term]] = {}
+    for term in terms:
+        # dict.fromkeys: a field that is None itself (the result's step) is counted once
+        for kind in dict.fromkeys((term.kind, None)):
+            for quantity in dict.fromkeys((term.quantity, None)):
+                for t in dict.fromkeys((term.t, None)):
+                    index.setdefault((kind, quantity, t), []).append(term)
+    return {key: tuple(found) for key, found in index.items()}
+
+
 class TermIndex:
     """Lookups over ``self.terms`` by kind, quantity and step."""
 
@@ -76,13 +88,17 @@ class TermIndex:
     default_quantity: str | None
 
     def select(self, kind: str | None = None, quantity: str | None = None, t: int | None = None) -> tuple[Term, ...]:
-        """All terms matching the given kind, quantity and step, in evaluation order."""
-        return tuple(
-            term for term in self.terms
-            if (kind is None or term.kind == kind)
-            and (quantity is None or term.quantity == quantity)
-            and (t is None or term.t == t)
-        )
+        """All terms matching the given kind, quantity and step, in evaluation order.
+
+        Each lookup is a dict access: the index over every (kind, quantity,
+        step) pattern is built once per term list, so rendering T steps is
+        linear in T.
+        """
+        cached = self.__dict__.get("_select_index")
+        if cached is None or cached[0] is not self.terms:
+            cached = (self.terms, _index(self.terms))
+            self.__dict__["_select_index"] = cached
+        return cached[1].get((kind, quantity, t), ())
 
     def _quantity(self, kind: str, t: int, quantity: str | None) -> str:
         q = quantity or self.default_quantity

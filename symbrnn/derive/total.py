@@ -35,7 +35,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..core import errors, progress
+from ..core import errors, gcpause, progress
 from ..core.display import Displayed
 from ..core.kinds import INPUT, PARAM, STATE, TARGET, a
 from ..core.symbols import MAX_SYMBOLIC_STEPS, Named, Now, Prev, Step, check_steps, initial_name, split_step, step
@@ -190,7 +190,8 @@ class TotalDerivative(TermIndex, Displayed):
     @cached_property
     def terms(self) -> tuple[Term, ...]:
         """Every term in evaluation order, ending with the result."""
-        return tuple(self._forward() if self.mode == "forward" else self._reverse())
+        with gcpause.paused():  # acyclic objects only: the collector's walks made long T superlinear
+            return tuple(self._forward() if self.mode == "forward" else self._reverse())
 
     @property
     def expr(self) -> sp.Expr:

@@ -113,6 +113,7 @@ class RecursiveForm:
 
     def __init__(self, d: TotalDerivative):
         self.derivative = d
+        self._by_name = {t.symbol: t for t in d.terms}
         kinds = ("total", "result") if d.mode == "forward" else ("delta", "contribution", "result")
         equations = (self._equation(term) for term in d.terms if term.kind in kinds)
         # a step's share that is 0 (an initial state has no explicit terms) is left out, as in the result
@@ -135,7 +136,7 @@ class RecursiveForm:
         return Equation(term.symbol, tuple(addends), term.t, term.kind)
 
     def _result_addends(self, term) -> list[sp.Expr]:
-        by_name = {t.symbol: t for t in self.derivative.terms}
+        by_name = self._by_name
 
         def key(a):
             found = [by_name[s] for s in a.free_symbols if s in by_name]
@@ -149,7 +150,7 @@ class RecursiveForm:
         return "through " + ", ".join(deltas) if deltas else "direct"
 
     def _source(self, addend: sp.Expr) -> str:
-        by_name = {t.symbol: t for t in self.derivative.terms}
+        by_name = self._by_name
         steps = sorted({by_name[s].t for s in addend.free_symbols if s in by_name and by_name[s].t is not None})
         if steps and steps[0] == 0:
             return "initial state"

@@ -30,7 +30,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from ...core import errors
+from ...core import errors, gcpause
 from ...core.display import Displayed
 from ...core.kinds import INPUT, LOSS, PARAM
 from ...core.symbols import MAX_SYMBOLIC_STEPS, Now, Prev, check_steps, step
@@ -155,7 +155,8 @@ class MatrixDerivative(TermIndex, Displayed):
     @cached_property
     def terms(self) -> tuple[MatrixTerm, ...]:
         """Every term in evaluation order, ending with the result."""
-        return tuple(_Builder(self).terms() if self.mode == "reverse" else _forward_terms(self))
+        with gcpause.paused():  # acyclic objects only: the collector's walks made long T superlinear
+            return tuple(_Builder(self).terms() if self.mode == "reverse" else _forward_terms(self))
 
     @property
     def expr(self):
