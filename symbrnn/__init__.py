@@ -28,7 +28,7 @@ L_t
 
 import importlib
 
-from . import cells, testing
+from . import analysis, cells, testing
 from .core import display, errors, progress
 from .core.errors import (
     AlgebraicLoopError,
@@ -106,6 +106,7 @@ __all__ = [
     "Unrolled",
     "ValuesError",
     "WrtError",
+    "analysis",
     "backward_table",
     "cells",
     "compile_cell",

@@ -22,7 +22,8 @@ from ..testing import check_gradients
 from .inputs import cell_from, checked_values, columns, emit, plain, steps_from
 from .report import write_report
 
-__all__ = ['cmd_cells', 'cmd_check_grad', 'cmd_derive', 'cmd_eval', 'cmd_show', 'cmd_solve']
+__all__ = ['cmd_cells', 'cmd_check_grad', 'cmd_derive', 'cmd_eval', 'cmd_flow', 'cmd_show', 'cmd_solve',
+           'truncate_option']
 
 
 def cmd_cells(args, out) -> int:
@@ -183,3 +184,63 @@ def cmd_check_grad(args, out) -> int:
     out.write("ok: the engine agrees with 50-digit finite differences\n" if report.ok
               else "MISMATCH: the engine disagrees with finite differences\n")
     return 0 if report.ok else 1
+
+
+TRUNCATE_FIX = "give a whole number τ >= 1 or random:P:SEED (0 < P <= 1), e.g. --truncate 5 or --truncate random:0.5:0"
+
+
+def truncate_option(text: str | None):
+    """``--truncate``: ``"5"`` -> 5, ``"random:0.5:0"`` -> ("random", 0.5, 0), checked; None stays None."""
+    from ..numeric.truncation import check_truncate
+
+    if text is None:
+        return None
+    parts = text.split(":")
+    try:
+        value = int(text) if len(parts) == 1 else ("random", float(parts[1]), int(parts[2]))
+        if len(parts) not in (1, 3) or (len(parts) == 3 and parts[0] != "random"):
+            raise ValueError
+        return check_truncate(value)
+    except (ValueError, IndexError):
+        raise errors.SpecError(f"--truncate {text!r}: {TRUNCATE_FIX}") from None
+
+
+def cmd_flow(args, out) -> int:
+    from ..analysis import flow
+
+    cell = cell_from(args.cell, args)
+    values = load_values(args.values)
+    T = steps_from(args, values, cell)
+    values = checked_values(args.values, cell, T)
+    f = flow(cell, T, values, wrt=args.wrt, truncate=truncate_option(args.truncate), max_lag=args.max_lag)
+    if args.json:
+        out.write(json.dumps(flow_json(f), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        return 0
+    emit(f, args, out, digits=args.digits)
+    return 0
+
+
+def _finite(x):
+    return float(x) if np.isfinite(x) else None
+
+
+def flow_json(f) -> dict:
+    """A flow as JSON: full precision; a norm that under- or overflows is null, its log10 kept where finite."""
+    b, t = f.bound, f.truncation
+    doc = {
+        "cell": f.cell.name, "T": f.T, "states": list(f.states), "verdict": f.verdict, "rate": _finite(f.rate),
+        "log10_norms": [_finite(x / np.log(10)) for x in f.log_norms],
+        "norms": [_finite(x) if x > 0 else (0.0 if np.isneginf(lg) else None)
+                  for x, lg in zip(f.norms, f.log_norms, strict=True)],
+        "shares": [float(x) for x in f.shares()], "max_lag": f.max_lag,
+        "bound": {"holds": b.holds, "expr": None if b.expr is None else str(b.expr), "matrix": b.matrix_name,
+                  "factor": None if b.factor is None else str(b.factor), "value": f.bound_value, "reason": b.reason,
+                  "activations": {k: str(v) for k, v in b.activations.items()}},
+        "gradients": {k: plain(v) for k, v in f.gradients.items()},
+        "truncation": None,
+    }
+    if t is not None:
+        doc["truncation"] = {"truncate": t.truncate if isinstance(t.truncate, int) else list(t.truncate),
+                             "relative_error": t.relative_error, "cosine": t.cosine, "lost": t.lost,
+                             "gradients": {k: plain(v) for k, v in t.gradients.items()}}
+    return doc

@@ -7,7 +7,7 @@ import math
 
 from ..derive.total import MODES
 from ..numeric.solution import MAX_UPDATES
-from .commands import cmd_cells, cmd_check_grad, cmd_derive, cmd_eval, cmd_show, cmd_solve
+from .commands import cmd_cells, cmd_check_grad, cmd_derive, cmd_eval, cmd_flow, cmd_show, cmd_solve
 from .inputs import SIZES
 
 __all__ = ['FORMS', 'PROG', 'parser']
@@ -135,6 +135,20 @@ def _add_eval(sub) -> None:
                     help="text: every term's number (default); rich, markdown, latex: one --wrt, rendered")
 
 
+def _add_flow(sub) -> None:
+    c = _with_cell(sub, "flow", "gradient flow: Jacobian-product norms by lag, the bound, vanishing or exploding",
+                   "symbrnn flow elman --values values.toml --truncate 2", cmd_flow)
+    _values_options(c, None)
+    c.add_argument("--truncate", metavar="TAU", help="also truncated BPTT and its error: a whole number τ (keep"
+                   " the terms that go back fewer than τ steps) or random:P:SEED (randomized, unbiased)")
+    c.add_argument("--wrt", action="append", metavar="PARAM", help="the params split by lag (default: every param)")
+    c.add_argument("--max-lag", type=_positive, metavar="N", dest="max_lag",
+                   help="the lags whose share is kept apart (default 100; later ones are summed)")
+    c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
+    c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
+    _format_options(c)
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: one subcommand per job, each with an example in its help."""
     p = argparse.ArgumentParser(
@@ -157,4 +171,5 @@ def parser() -> argparse.ArgumentParser:
     c = _with_cell(sub, "check-grad", "the engine against 50-digit finite differences (exit 1 if they disagree)",
                    "symbrnn check-grad elman --values values.toml", cmd_check_grad)
     _values_options(c, "reverse")
+    _add_flow(sub)
     return p

@@ -92,18 +92,20 @@ class CompiledCell:
         return float(sum(self.forward(values, T=T)[self.cell.loss_name][1:]))
 
     def gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse", strategy: str = "auto",
-                  backend: str = "python") -> dict[str, float]:
+                  backend: str = "python", truncate=None) -> dict[str, float]:
         """dL/dθ for every param (or for ``wrt``, which may include initial states ``"h_0"``); arrays if shaped.
 
-        ``strategy`` and ``backend`` are those of :func:`~symbrnn.numeric.gradients.loss_and_gradients`.
+        ``strategy``, ``backend`` and ``truncate`` (truncated BPTT) are those of
+        :func:`~symbrnn.numeric.gradients.loss_and_gradients`.
         """
-        return self.loss_and_gradients(values, T=T, wrt=wrt, mode=mode, strategy=strategy, backend=backend)[1]
+        return self.loss_and_gradients(values, T=T, wrt=wrt, mode=mode, strategy=strategy, backend=backend,
+                                       truncate=truncate)[1]
 
     def loss_and_gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse",
-                           strategy: str = "auto", backend: str = "python"):
+                           strategy: str = "auto", backend: str = "python", truncate=None):
         """The total loss and the gradients in one pass (see :func:`~symbrnn.numeric.gradients.loss_and_gradients`)."""
         return loss_and_gradients(self.cell, steps_of(self.cell, values, T), values, wrt=wrt, mode=mode,
-                                  strategy=strategy, backend=backend)
+                                  strategy=strategy, backend=backend, truncate=truncate)
 
     def batch(self, values, *, T: int | None = None, wrt=None, backend: str = "numpy"):
         """Losses and gradients of N sequences (or N parameter sets) at once.

@@ -133,7 +133,7 @@ def value(derivative: TotalDerivative, values) -> float:
     return evaluate(derivative, values).value
 
 
-def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None) -> dict:
+def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None, truncate=None) -> dict:
     """dL/dθ for every param θ of ``cell`` (initial states that are params included).
 
     Parameters
@@ -148,6 +148,15 @@ def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None) ->
     wrt : list of str, optional
         Instead of every param: these params, components (``"W[1,0]"``) and
         initial states (``"h_0"``).
+    truncate : int or ("random", p, seed), optional
+        Truncated BPTT. ``truncate=τ`` (an int >= 1): a loss at step t
+        reaches the params only through steps k with t − τ < k <= t, so τ = 1
+        gives the explicit terms only and τ = T the full gradient (when h_0
+        does not depend on the params; τ > T always). ``("random", p, seed)``:
+        randomized truncation (Tallec & Ollivier 2017, d2l §9.7), each step's
+        link to the step before kept with probability p and weighted 1/p, so
+        the mean over seeds is the full gradient. See
+        :mod:`symbrnn.numeric.truncation`.
 
     Returns
     -------
@@ -163,5 +172,11 @@ def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None) ->
     >>> g = gradients(elman(2, 1, 1), T=2, values=values, wrt=["w", "h_0"])
     >>> g["w"].shape, g["h_0"].round(6)
     ((1, 2), array([0.079478]))
+
+    Truncated after one step, only the explicit terms remain:
+
+    >>> v = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
+    >>> round(gradients(elman(), T=3, values=v, truncate=1)["U"], 6), round(gradients(elman(), 3, v)["U"], 6)
+    (-0.067423, -0.076971)
     """
-    return loss_and_gradients(cell, T, values, mode=mode, wrt=wrt)[1]
+    return loss_and_gradients(cell, T, values, mode=mode, wrt=wrt, truncate=truncate)[1]

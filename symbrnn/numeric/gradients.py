@@ -25,6 +25,8 @@ from ..declare.cell import Cell
 from ..declare.values import resolve_values
 from .programs import program_for
 from .recursion import reference
+from .steparrays import step_arrays
+from .truncation import check_truncate, truncated_gradient
 
 __all__ = ["ARRAYS_FROM", "STRATEGIES", "loss_and_gradients"]
 
@@ -34,7 +36,7 @@ ARRAYS_FROM = 8
 
 
 def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse", strategy: str = "auto",
-                       backend: str = "python"):
+                       backend: str = "python", truncate=None):
     """The total loss and dL/dθ for each param (and, if asked, initial state ``"h_0"``).
 
     Parameters
@@ -65,6 +67,13 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         ``"arrays"``: numpy (``"python"`` and ``"numpy"``), or ``"jax"``: the
         array program in two ``lax.scan`` loops under ``jax.jit`` (an
         optional extra, in float64).
+    truncate : int or ("random", p, seed), optional
+        Truncated BPTT (:mod:`symbrnn.numeric.truncation`): an int τ ≥ 1 keeps
+        the terms that travel back fewer than τ steps (a loss at step t reaches
+        the params through steps t − τ < k ≤ t; τ = 1 is the explicit terms
+        only); ``("random", p, seed)`` keeps each step's link to the one before
+        with probability p, weighted 1/p (unbiased). Runs on the step partials'
+        arrays (strategy ``"auto"`` or ``"terms"``, backend python or numpy).
 
     Returns
     -------
@@ -76,6 +85,8 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     cell.validate()
     if mode not in ("forward", "reverse"):
         raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
+    if truncate is not None:
+        return _truncated(cell, T, values, wrt, strategy, backend, truncate)
     if strategy not in STRATEGIES:
         raise errors.SymbrnnError(f"strategy={strategy!r}: use one of {', '.join(STRATEGIES)}")
     if strategy in ("bptt", "arrays", "straight") and mode != "reverse":
@@ -90,6 +101,15 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         vals = resolve_values(cell, T, values)  # checked once, here; everything below reads these
         return program.run(vals, wrt=wrt, backend=backend, arrays=arrays, straight=straight)
     return reference(cell, T, resolve_values(cell, T, values), wrt=wrt, mode=mode)
+
+
+def _truncated(cell: Cell, T: int, values, wrt, strategy: str, backend: str, truncate):
+    truncate = check_truncate(truncate)
+    if strategy not in ("auto", "terms") or backend not in ("python", "numpy"):
+        raise errors.SymbrnnError(f"truncate={truncate!r} runs on the step partials with numpy; leave"
+                                  f" strategy='auto' and backend='python' (got {strategy!r}, {backend!r})")
+    arrays = step_arrays(cell, T, values, wrt=wrt)
+    return arrays.loss, arrays.assemble(truncated_gradient(arrays, truncate))
 
 
 def _use_arrays(cell: Cell, program, strategy: str, backend: str) -> bool:

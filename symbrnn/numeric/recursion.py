@@ -28,7 +28,7 @@ from ..declare.lower import assemble, expand_wrt, lowered
 from ..declare.values import resolve_values
 from ..derive.partials import CellPartials
 
-__all__ = ["reference", "templates"]
+__all__ = ["reference", "templates", "wrt_plan"]
 
 
 def templates(P: CellPartials, levels, params) -> dict:
@@ -42,6 +42,22 @@ def templates(P: CellPartials, levels, params) -> dict:
     return out
 
 
+def wrt_plan(cell: Cell, wrt=None) -> tuple[list, list[str]]:
+    """The plan of :func:`~symbrnn.declare.lower.expand_wrt` for ``wrt`` (default every param) and its components.
+
+    Raises :class:`~symbrnn.WrtError` for a name that is not a param or an initial state.
+    """
+    low = lowered(cell)
+    asked = list(cell.names(PARAM)) if wrt is None else [str(getattr(w, "name", w)) for w in wrt]
+    plan = expand_wrt(cell, asked)
+    comps = [c for _, _, cs in plan for c in cs]
+    initials = {initial_name(s) for s in low.states()}
+    for w in comps:
+        if w not in low.names(PARAM) and w not in initials:
+            raise errors.WrtError(f"wrt={w}: not a param or an initial state of cell {low.name!r}")
+    return plan, comps
+
+
 def reference(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse") -> tuple[float, dict]:
     """The total loss and dL/dθ by the recursions on the step kernels' numbers.
 
@@ -51,12 +67,7 @@ def reference(cell: Cell, T: int, values, *, wrt=None, mode: str = "reverse") ->
     vals = resolve_values(cell, T, values)
     params = cell.names(PARAM)
     states = cell.states()
-    asked = list(shaped.names(PARAM)) if wrt is None else [str(getattr(w, "name", w)) for w in wrt]
-    plan = expand_wrt(shaped, asked)
-    wrt = [c for _, _, comps in plan for c in comps]
-    for w in wrt:
-        if w not in params and w not in {initial_name(s) for s in states}:
-            raise errors.WrtError(f"wrt={w}: not a param or an initial state of cell {cell.name!r}")
+    plan, wrt = wrt_plan(shaped, wrt)
     levels = states + (cell.loss_name,)
     kernels = kernels_for(cell)
     P = kernels.partials

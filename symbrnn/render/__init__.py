@@ -36,6 +36,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
+from ..analysis.flow import Flow
 from ..core import display
 from ..core.errors import CellError
 from ..declare.cell import Cell
@@ -47,6 +48,7 @@ from .cellview import cell_doc
 from .derivation import derivation_doc
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table, draw, rich_block, terminal, to_text
 from .dot import marked_edges, render_dot, to_dot
+from .flow import flow_doc, flow_latex, flow_renderable
 from .forms import ChainProduct, ExpandedForm, ExpansionTooLarge, RecursiveForm, concrete, count_products
 from .generic import GenericForm
 from .latex import doc_latex, document, math_block
@@ -83,6 +85,8 @@ __all__ = [
     "delta_table",
     "draw",
     "evaluation_doc",
+    "flow_doc",
+    "flow_renderable",
     "forward_table",
     "generic_recursion",
     "gradient_table",
@@ -139,6 +143,8 @@ def as_doc(obj, **options) -> Doc:
         return matrix_doc(obj, **options)
     if isinstance(obj, MatrixEvaluation):
         return matrix_doc(obj.derivative, evaluation=obj, **options)
+    if isinstance(obj, Flow):
+        return flow_doc(obj, digits=options.get("digits", 4))
     raise TypeError(f"cannot render {type(obj).__name__}: give a Cell, TotalDerivative, Evaluation or WorkedSolution")
 
 
@@ -154,6 +160,8 @@ def renderable(obj, *, digits: int = 4):
         return DerivationTree(obj, digits=digits)
     if isinstance(obj, Evaluation):
         return Group(rich_block(forward_table(obj, digits=digits)), DerivationTree(obj, digits=digits))
+    if isinstance(obj, Flow):
+        return flow_renderable(obj, digits=digits)
     return as_doc(obj, digits=digits)
 
 
@@ -220,3 +228,4 @@ def repr_latex(obj, *, digits: int = 4, max_steps: int = 6) -> str | None:
 for _cls in (Cell, TotalDerivative, Evaluation, MatrixDerivative, MatrixEvaluation):
     display.register(_cls, rich=renderable, latex=repr_latex)
 del _cls
+display.register(Flow, rich=flow_renderable, latex=flow_latex)
