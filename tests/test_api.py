@@ -292,3 +292,22 @@ def test_readme_programs_and_progress_examples_run(capsys):
     out = capsys.readouterr().out
     assert "def bptt(T, _seq_x, _seq_y, W, U, b, _init_c, _init_h):" in out and "_g_W = _o_W_a.T @ _o_W_b" in out
     assert out.strip().splitlines()[-4:] == [f"deriving dL/dU (forward mode): {k}/3" for k in range(4)]
+
+
+def test_every_python_block_in_the_readme_runs(tmp_path, monkeypatch):
+    """Every block runs: each continues the running example of the first block (in a copy of its namespace)."""
+    monkeypatch.chdir(tmp_path)  # the blocks that write files write them here
+    blocks = _readme_blocks("python")
+    first = {}
+    exec(compile(blocks[0], "README.md[0]", "exec"), first)  # our own documentation, not user data
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    ran = 0
+    for i, block in enumerate(blocks[1:], start=1):
+        if block.lstrip().startswith(">>>"):
+            test = doctest.DocTestParser().get_doctest(block, dict(first), f"README[{i}]", "README.md", 0)
+            runner.run(test)
+        else:
+            exec(compile(block, f"README.md[{i}]", "exec"), dict(first))
+        ran += 1
+    assert runner.failures == 0
+    assert ran == len(blocks) - 1 >= 8

@@ -436,6 +436,57 @@ def test_a_quantity_cannot_take_a_state_initial_value_name(declare):
         declare(elman_like(update=False, loss=False))
 
 
+def _starts_from(param_name: str) -> Cell:
+    cell = Cell("own_init")
+    x, w = cell.input("x"), cell.param("w")
+    h0 = cell.param(param_name)
+    h1 = cell.state("h1", init=h0)
+    cell.update(h1, sp.tanh(w * x + h1.prev))
+    cell.loss(h1**2)
+    return cell
+
+
+@pytest.mark.parametrize("strategy", ["terms", "bptt", "straight"])
+def test_a_state_may_start_from_a_param_named_as_its_initial_value(strategy):
+    """h1 starting from a param called h1_0: both names name one value, so it is accepted."""
+    from symbrnn import compile_cell
+
+    data = {"x": [1.0, -.5, .25], "w": .7}
+    own = compile_cell(_starts_from("h1_0")).gradients({**data, "h1_0": .3}, strategy=strategy)
+    other = compile_cell(_starts_from("p")).gradients({**data, "p": .3}, strategy=strategy)
+    assert own == pytest.approx({"w": other["w"], "h1_0": other["p"]}, rel=1e-12)
+
+
+@pytest.mark.parametrize("declare", [
+    lambda c: (c.param("h1_0"), c.state("h1", init=0)),  # the param is not where h1 starts
+    lambda c: (c.param("q"), c.state("h1", init=c.symbol("q")), c.param("h1_0")),  # h1 starts from q
+])
+def test_a_param_named_as_an_initial_value_it_is_not_is_still_refused(declare):
+    cell = Cell("clash")
+    cell.input("x")
+    with pytest.raises(InvalidNameError, match=r"'h1_0' is the name of state 'h1''s initial value"):
+        declare(cell)
+
+
+@pytest.mark.parametrize("f, name", [
+    (sp.floor, "floor"), (sp.ceiling, "ceiling"), (sp.frac, "frac"), (lambda z: sp.Mod(z, 2), "Mod"),
+])
+def test_a_function_without_a_derivative_is_refused_when_declared(f, name):
+    cell = Cell("steps")
+    x, w = cell.input("x"), cell.param("w")
+    with pytest.raises(ExpressionError, match=rf"node 'a' uses {name}, whose derivative sympy cannot write"):
+        cell.node("a", f(w * x))
+    assert "a" not in cell
+
+
+@pytest.mark.parametrize("f", [sp.Abs, lambda z: sp.Max(z, 0), sp.erf, sp.LambertW, lambda z: sp.Mod(3, 2) * z])
+def test_functions_with_a_derivative_are_accepted(f):
+    cell = Cell("fine")
+    x, w = cell.input("x"), cell.param("w")
+    cell.node("a", f(w * x))
+    assert cell.expr("a") is not None
+
+
 def test_values_that_divide_by_zero_or_overflow_are_named_not_silent():
     cell = Cell("div")
     x = cell.input("x")

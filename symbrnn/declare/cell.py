@@ -324,7 +324,7 @@ class Cell(Displayed):
 
     # ---------------------------------------------------------------- internals
     def _declare(self, name: str, kind: str, shape: tuple = (), **attrs):
-        check_new_name(self, name, kind)
+        check_new_name(self, name, kind, attrs.get(INIT))
         if shape:
             sym = Tensor.symbols(name, shape, kind=kind)
         else:

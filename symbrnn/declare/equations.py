@@ -12,10 +12,9 @@ vectors and matrices (:class:`~symbrnn.declare.tensor.Tensor`); then the text fo
 numpy: ``@`` is the matrix product, the other operators act elementwise and
 broadcast, ``W.T`` transposes, ``h.sum()`` and ``h.mean()`` reduce (with an
 optional axis), ``h[0]``, ``W[1, 0]`` and ``h[0:2]`` index with whole numbers
-written out, and the functions apply elementwise (``softmax`` and
-``logsumexp`` take a vector). Limits keep a small text from making the process hang or eat memory:
-the text length, the tree's depth and size, exponents (a number between -16
-and 16), and the entries of any vector or matrix declared or built (at most 1,000,000).
+written out, and the functions apply elementwise (``softmax`` and ``logsumexp`` take a vector). Limits: the
+text's length, the tree's depth (a chain a + b + c is one level) and size, exponents (between -16 and 16),
+and the entries of any vector or matrix declared or built (at most 1,000,000).
 
 Examples
 --------
@@ -98,7 +97,7 @@ def _describe(node: ast.AST) -> str:
 
 
 def _check_shape(tree: ast.AST) -> None:
-    """Depth and size limits, walked iteratively (no recursion to exhaust)."""
+    """Depth and size limits, walked iteratively (no recursion to exhaust); a chain a + b + c ... is one level."""
     count = 0
     stack = [(tree, 1)]
     while stack:
@@ -108,7 +107,9 @@ def _check_shape(tree: ast.AST) -> None:
             raise errors.EquationError(f"the equation nests deeper than {MAX_DEPTH} levels; split it into nodes")
         if count > MAX_NODES:
             raise errors.EquationError(f"the equation has more than {MAX_NODES} parts; split it into nodes")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        same_op = isinstance(node, ast.BinOp) and type(getattr(node.left, "op", None)) is type(node.op)
+        chained = node.left if same_op else None
+        stack.extend((child, depth + (child is not chained)) for child in ast.iter_child_nodes(node))
 
 
 def _number(node: ast.Constant) -> sp.Expr:

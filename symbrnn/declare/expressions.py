@@ -22,6 +22,7 @@ from sympy.core.function import AppliedUndef
 from ..core import errors
 from ..core.kinds import LOSS, PARAM, PER_STEP, STATE, a
 from ..core.symbols import Prev, Step, param, split_step
+from .differentiable import check_differentiable
 from .tensor import Tensor, element, shape_text, split_component
 
 __all__ = ["as_expr", "as_shape", "as_value", "node_expr", "normalise", "owner", "reads", "scalar_init",
@@ -196,6 +197,7 @@ def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
         return expr.rebuild(leaf=lambda t: _check_leaf(cell, t, where), scalar=lambda e: _changed(cell, e, where))
     e = as_expr(expr, where)
     _check_defined(e, where)
+    check_differentiable(e, where)
     mapping = {}
     for s in sorted(e.free_symbols, key=sp.default_sort_key):
         canonical = _canonical(cell, s, where)

@@ -33,8 +33,12 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 MAX_NAME_LENGTH = 64
 
 
-def check_new_name(cell, name, kind: str | None = None) -> None:
-    """Raise if ``name`` cannot name a new quantity of ``kind`` in ``cell`` (invalid, taken, or clashing)."""
+def check_new_name(cell, name, kind: str | None = None, init=None) -> None:
+    """Raise if ``name`` cannot name a new quantity of ``kind`` in ``cell`` (invalid, taken, or clashing).
+
+    ``init`` is a new state's initial value: a state ``h1`` may start from a
+    param named ``h1_0``, since both names then name the same value.
+    """
     check_name(name)
     if name in cell:
         raise errors.DuplicateNameError(
@@ -42,8 +46,10 @@ def check_new_name(cell, name, kind: str | None = None) -> None:
         )
     if kind is None:
         return
-    _check_initial(cell, name, kind)
-    _check_steps(cell, name, kind)
+    own_init = getattr(init, "name", None) if kind == STATE else None
+    own_init = own_init if own_init == initial_name(name) else None  # the param named h1_0 that h1 starts from
+    _check_initial(cell, name, kind, own_init)
+    _check_steps(cell, name, kind, own_init)
 
 
 def check_name(name) -> None:
@@ -59,10 +65,10 @@ def check_name(name) -> None:
         )
 
 
-def _check_initial(cell, name: str, kind: str) -> None:
-    """h_0 names state h's initial value (wrt="h_0"): no quantity may take that name."""
+def _check_initial(cell, name: str, kind: str, own_init: str | None) -> None:
+    """h_0 names state h's initial value (wrt="h_0"): no other quantity may take that name."""
     state = cell.initial_of(name)
-    if state is None and kind == STATE and initial_name(name) in cell:
+    if state is None and kind == STATE and initial_name(name) in cell and own_init is None:
         state = name
     if state is not None:
         raise errors.InvalidNameError(
@@ -71,13 +77,13 @@ def _check_initial(cell, name: str, kind: str) -> None:
         )
 
 
-def _check_steps(cell, name: str, kind: str) -> None:
+def _check_steps(cell, name: str, kind: str, own_init: str | None) -> None:
     """A param called h_3 would share its name with the per-step quantity h at step 3 (O(1) per name)."""
     if kind == PARAM:
         found = split_step(name)
         clash = (name, found[0], found[1]) if found and found[0] in cell and cell.kind(found[0]) != PARAM else None
     else:
-        stepped = cell.stepped_params(name)
+        stepped = [p for p in cell.stepped_params(name) if p != own_init]
         clash = (stepped[0], name, split_step(stepped[0])[1]) if stepped else None
     if clash:
         param_name, base, t = clash

@@ -35,9 +35,9 @@ symbrnn.EquationError: bad.toml:4: loss.L: attribute access .__class__ is not al
 
 from __future__ import annotations
 
-import json
 import math
 import re
+import stat
 from pathlib import Path
 
 import networkx as nx
@@ -47,6 +47,7 @@ from ..core.kinds import DISTRIBUTION, INPUT, LOSS, NODE, PARAM, STATE, TARGET
 from ..core.symbols import now, param
 from .cell import Cell
 from .equations import MAX_ELEMENTS, names_in, parse_equation
+from .jsontext import parse_json
 from .names import check_name
 from .tensor import Tensor
 
@@ -85,9 +86,12 @@ def read_text(path: str | Path, what: str) -> str:
     try:
         if p.is_dir():
             raise errors.SpecError(f"{p}: is a folder; give the path of a {what} file")
-        if not p.is_file():
+        if not p.exists() and not p.is_symlink():
             raise errors.SpecError(f"{p}: no such {what} file")
-        size = p.stat().st_size
+        st = p.stat()  # a symlink loop or a dangling link: an OSError, said below
+        if not stat.S_ISREG(st.st_mode):
+            raise errors.SpecError(f"{p}: is not a regular file (a device, pipe or socket); give a {what} file")
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise errors.SpecError(f"{p}: the {what} file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read")
         data = p.read_bytes()[: MAX_FILE_BYTES + 1]
@@ -352,33 +356,11 @@ def load_cell(path: str | Path) -> Cell:
     return load_cell_text(read_text(path, "cell"), str(path))
 
 
-def _reject_constant(name: str):
-    raise errors.SpecError(f"{name} is not a number; give finite numbers")
-
-
-#: digits of the longest integer a values file may write (1.8e308, the largest float, has 309)
-MAX_INT_DIGITS = 400
-
-
-def _int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise errors.SpecError(f"an integer of {len(text.lstrip('-')):,} digits; numbers are at most about 1.8e308")
-    return int(text)
-
-
-
 def load_values_text(text: str, source: str = "<values>") -> dict:
     """Parse the text of a values file: JSON if ``source`` ends in .json (or it starts with {), else TOML."""
     text = _as_text(text, source)
     if source.endswith(".json") or (not source.endswith(".toml") and text.lstrip().startswith("{")):
-        try:
-            data = json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant, parse_int=_int)
-        except json.JSONDecodeError as exc:
-            raise errors.SpecError(f"{source}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})") from None
-        except RecursionError:
-            raise errors.SpecError(f"{source}: not valid JSON: it nests too deeply") from None
-        except errors.SpecError as exc:
-            raise errors.SpecError(f"{source}: {exc}") from None
+        data = parse_json(text.removeprefix("\ufeff"), source)
     else:
         data = _toml(text, source)
     if not isinstance(data, dict):

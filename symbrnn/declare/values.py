@@ -244,7 +244,8 @@ def _check_names(cell: Cell, T: int | None, given: dict) -> None:
     unknown = [n for n in given if n not in needed]
     if unknown:
         raise errors.UnknownValueError(
-            f"values has {', '.join(map(repr, unknown))}, not a param, input or target of cell"
+            f"values has {', '.join(repr(n if len(n) <= 40 else n[:24] + '...') for n in unknown[:5])}"
+            f"{f' and {len(unknown) - 5:,} more' if len(unknown) > 5 else ''}, not a param, input or target of cell"
             f" {cell.name!r} (expected: {', '.join(needed)})"
         )
     missing = [n for n in needed if n not in given]
@@ -267,7 +268,8 @@ def _array(value, name: str, kind: str, shape: tuple, T: int) -> np.ndarray:
         raise errors.ValuesError(f"{kind} {name!r} has a number too large for a float; numbers are at most about"
                                  " 1.8e308") from None
     except (TypeError, ValueError) as e:
-        raise errors.ValuesError(f"{kind} {name!r} needs numbers ({what}): {e}") from None
+        why = "its rows have different lengths" if "inhomogeneous" in str(e) else e
+        raise errors.ValuesError(f"{kind} {name!r} needs numbers ({what}): {why}") from None
 
 
 def _is_sequence(value) -> bool:
