@@ -487,6 +487,35 @@ def test_functions_with_a_derivative_are_accepted(f):
     assert cell.expr("a") is not None
 
 
+def _overflows_backward() -> Cell:
+    """exp(h) at h = 709 is 8.2e307 (finite); its gradient 709·exp(709) is not a float."""
+    cell = Cell("backward_overflow")
+    x, w = cell.input("x"), cell.param("w")
+    h = cell.state("h", init=0)
+    cell.update(h, w * x + h.prev / 2)
+    cell.loss(sp.exp(h))
+    return cell
+
+
+@pytest.mark.parametrize("strategy, backend", [
+    ("terms", "python"), ("terms", "numpy"), ("bptt", "python"), ("bptt", "numpy"), ("bptt", "c"),
+    ("straight", "python"), ("arrays", "numpy"),
+])
+def test_a_backward_overflow_is_reported_by_every_strategy(strategy, backend):
+    from symbrnn import compile_cell
+
+    values = {"w": 1.0, "x": [709.0]}
+    assert math.isfinite(compile_cell(_overflows_backward()).loss(values))
+    with pytest.raises(ValuesError, match=r"dL/dw is inf: the backward pass overflows"):
+        compile_cell(_overflows_backward()).gradients(values, strategy=strategy, backend=backend)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_a_backward_overflow_names_the_term_and_its_step(mode):
+    with pytest.raises(ValuesError, match=r"the term \S+ \(step 1\) is inf"):
+        derive(_overflows_backward(), 1, wrt="w", mode=mode).evaluate({"w": 1.0, "x": [709.0]})
+
+
 def test_values_that_divide_by_zero_or_overflow_are_named_not_silent():
     cell = Cell("div")
     x = cell.input("x")

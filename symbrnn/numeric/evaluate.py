@@ -29,6 +29,7 @@ from ..declare.cell import Cell
 from ..declare.values import Values, resolve_values
 from ..derive.terms import Term, TermIndex
 from ..derive.total import TotalDerivative
+from .finite import finite_term
 from .gradients import loss_and_gradients
 
 __all__ = ["Evaluation", "evaluate", "gradients", "value"]
@@ -116,6 +117,7 @@ def evaluate(derivative: TotalDerivative, values) -> Evaluation:
             value = at_step[term.t][term.template]
         else:
             value = _combine(term.expr, env)
+        finite_term(term.symbol, term.t, value)
         env[term.symbol] = value
         out.append(dataclasses.replace(term, value=value))
     return Evaluation(derivative, tuple(out), forward, vals)

@@ -23,6 +23,7 @@ from ..core.kinds import STATE
 from ..core.symbols import check_steps
 from ..declare.cell import Cell
 from ..declare.values import resolve_values
+from .finite import finite_result
 from .programs import program_for
 from .recursion import reference
 from .steparrays import step_arrays
@@ -86,7 +87,7 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
     if mode not in ("forward", "reverse"):
         raise errors.WrtError(f"mode={mode!r}: use 'forward' (explicit + implicit terms) or 'reverse' (deltas)")
     if truncate is not None:
-        return _truncated(cell, T, values, wrt, strategy, backend, truncate)
+        return finite_result(*_truncated(cell, T, values, wrt, strategy, backend, truncate))
     if strategy not in STRATEGIES:
         raise errors.SymbrnnError(f"strategy={strategy!r}: use one of {', '.join(STRATEGIES)}")
     if strategy in ("bptt", "arrays", "straight") and mode != "reverse":
@@ -99,8 +100,8 @@ def loss_and_gradients(cell: Cell, T: int, values, *, wrt=None, mode: str = "rev
         straight = strategy == "straight" or (
             strategy == "auto" and backend == "python" and not arrays and program.prefers_straight(T))
         vals = resolve_values(cell, T, values)  # checked once, here; everything below reads these
-        return program.run(vals, wrt=wrt, backend=backend, arrays=arrays, straight=straight)
-    return reference(cell, T, resolve_values(cell, T, values), wrt=wrt, mode=mode)
+        return finite_result(*program.run(vals, wrt=wrt, backend=backend, arrays=arrays, straight=straight))
+    return finite_result(*reference(cell, T, resolve_values(cell, T, values), wrt=wrt, mode=mode))
 
 
 def _truncated(cell: Cell, T: int, values, wrt, strategy: str, backend: str, truncate):
