@@ -28,7 +28,8 @@ L_t
 
 import importlib
 
-from . import analysis, cells, testing
+from . import analysis, cells, checking, testing
+from .checking import Mark, Report, check
 from .core import display, errors, progress
 from .core.errors import (
     AlgebraicLoopError,
@@ -57,6 +58,7 @@ from .core.symbols import prev
 from .declare import spec
 from .declare.cell import Cell
 from .declare.functions import exp, log, logsumexp, relu, sigmoid, softmax, tanh
+from .declare.template import values_template
 from .declare.tensor import Tensor
 from .derive.terms import Term
 from .derive.total import TotalDerivative, derive
@@ -89,10 +91,12 @@ __all__ = [
     "ExpressionError",
     "GradientCheckError",
     "InvalidNameError",
+    "Mark",
     "MissingLossError",
     "MissingUpdateError",
     "MissingValueError",
     "NonScalarLossError",
+    "Report",
     "SequenceLengthError",
     "ShapeError",
     "SpecError",
@@ -109,6 +113,8 @@ __all__ = [
     "analysis",
     "backward_table",
     "cells",
+    "check",
+    "checking",
     "compile_cell",
     "derive",
     "errors",
@@ -127,4 +133,5 @@ __all__ = [
     "tanh",
     "testing",
     "unroll",
+    "values_template",
 ]

@@ -1,6 +1,6 @@
 """The house: the package's import graph (function-local imports included) and the size of its rooms.
 
-Layers, from the bottom: core < declare < cells < derive < codegen < numeric < analysis < render < the
+Layers, from the bottom: core < declare < cells < derive < codegen < numeric < analysis < checking < render < the
 package's face (``__init__``, ``cli``, ``testing``). A module imports only its own layer and the
 layers below it, so the graph has no cycle; the core never imports rich and never prints.
 """
@@ -14,7 +14,7 @@ import networkx as nx
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "symbrnn"
-LAYERS = ("core", "declare", "cells", "derive", "codegen", "numeric", "analysis", "render")
+LAYERS = ("core", "declare", "cells", "derive", "codegen", "numeric", "analysis", "checking", "render")
 TOP = len(LAYERS)  # __init__, __main__, cli, testing
 MAX_LINES = 400
 MAX_FUNCTION_LINES = 60

@@ -143,7 +143,8 @@ def test_a_bad_truncate_is_one_line_and_exit_two(bad, message):
 
 def test_flow_help_has_an_example():
     r = symbrnn("flow", "--help")
-    assert r.returncode == 0 and "example: symbrnn flow elman --values values.toml --truncate 2" in r.stdout
+    example = "example: symbrnn flow elman --values examples/cells/seed002_values.toml --truncate 2"
+    assert r.returncode == 0 and example in r.stdout
 
 
 def test_readme_flow_outputs_are_what_the_command_prints():

@@ -82,13 +82,13 @@ def run() -> None:  # console-script entry point
         sys.stdout.flush()
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:  # e.g. piped into head: stop quietly (before OSError, of which it is one)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     except OSError as exc:  # the output could not be flushed: a full disk
         if exc.errno not in _FULL:
             raise
         sys.stderr.write(f"{PROG}: error: cannot write the output ({exc.strerror})\n")
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more is flushed at exit
         code = 2
-    except BrokenPipeError:  # e.g. piped into head: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
     raise SystemExit(code)

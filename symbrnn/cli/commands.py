@@ -11,7 +11,6 @@ from ..cells import BUILTIN
 from ..core import errors
 from ..core.symbols import step_name
 from ..declare.lower import lowered
-from ..declare.spec import load_values
 from ..declare.tensor import shape_text
 from ..declare.values import resolve_values
 from ..derive.matrix.total import MatrixDerivative, is_whole
@@ -19,7 +18,7 @@ from ..derive.total import derive
 from ..numeric import compile_cell, loss_and_gradients
 from ..numeric.matrix import MatrixEvaluation, forward_arrays
 from ..testing import check_gradients
-from .inputs import cell_from, checked_values, columns, emit, plain, steps_from
+from .inputs import cell_from, checked_values, columns, emit, plain, read_values, steps_from
 from .report import write_report
 
 __all__ = ['cmd_cells', 'cmd_check_grad', 'cmd_derive', 'cmd_eval', 'cmd_flow', 'cmd_show', 'cmd_solve',
@@ -115,7 +114,7 @@ def forward_values(cell, T: int, values) -> tuple[dict, dict]:
 
 def cmd_eval(args, out) -> int:
     cell = cell_from(args.cell, args)
-    values = load_values(args.values)
+    values = read_values(args.values)
     T = steps_from(args, values, cell)
     values = checked_values(args.values, cell, T)
     # terms for the components asked for; for a scalar cell, every param. A shaped cell has many
@@ -157,7 +156,7 @@ def cmd_solve(args, out) -> int:
     from .. import render
 
     cell = cell_from(args.cell, args)
-    values = load_values(args.values)
+    values = read_values(args.values)
     T = steps_from(args, values, cell)
     values = checked_values(args.values, cell, T)
     if args.optimizer == "adam":
@@ -173,7 +172,7 @@ def cmd_solve(args, out) -> int:
 
 def cmd_check_grad(args, out) -> int:
     cell = cell_from(args.cell, args)
-    values = load_values(args.values)
+    values = read_values(args.values)
     T = steps_from(args, values, cell)
     values = checked_values(args.values, cell, T)
     from ..render.doc import Table, draw
@@ -209,7 +208,7 @@ def cmd_flow(args, out) -> int:
     from ..analysis import flow
 
     cell = cell_from(args.cell, args)
-    values = load_values(args.values)
+    values = read_values(args.values)
     T = steps_from(args, values, cell)
     values = checked_values(args.values, cell, T)
     f = flow(cell, T, values, wrt=args.wrt, truncate=truncate_option(args.truncate), max_lag=args.max_lag)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import inspect
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from ..cells import BUILTIN
 from ..core import errors
-from ..declare.spec import load_cell, load_values
+from ..declare.spec import MAX_FILE_BYTES, load_cell, load_values, load_values_text
 from ..declare.values import resolve_values, steps_of
 
-__all__ = ['SIZES', 'cell_from', 'checked_values', 'columns', 'emit', 'fmt', 'plain', 'save', 'steps_from', 'write']
+__all__ = ['SIZES', 'STDIN', 'cell_from', 'checked_values', 'columns', 'emit', 'fmt', 'plain', 'read_values', 'save',
+           'steps_from', 'write']
 
 
 SIZES = ("input_size", "hidden_size", "output_size", "classes")
@@ -52,12 +54,47 @@ def steps_from(args, values: dict, cell) -> int:
 
 
 def checked_values(path: str, cell, T: int) -> dict:
-    values = load_values(path)
+    values = read_values(path)
     try:
         resolve_values(cell, T, values)
     except errors.ValuesError as exc:
-        raise type(exc)(f"{path}: {exc}") from None
+        raise type(exc)(f"{STDIN_NAME if path == STDIN else path}: {exc}") from None
     return values
+
+
+#: ``--values -``: the values file is read from the standard input (TOML or JSON, told by its content)
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+_read: list = [None, b""]  # the standard input read (a stream is read once), and its bytes
+
+
+def read_values(path: str) -> dict:
+    """The values file ``path`` (TOML or JSON), or with ``-`` the standard input's, parsed (a fresh dict)."""
+    if path != STDIN:
+        return load_values(path)
+    return load_values_text(_stdin(), STDIN_NAME)
+
+
+def _stdin() -> bytes | str:
+    """The standard input's bytes, read once per stream, at most :data:`MAX_FILE_BYTES`; empty is refused."""
+    stream = sys.stdin
+    if _read[0] is not stream or stream is None:
+        if stream is None:
+            raise errors.SpecError("--values -: there is no standard input to read the values file from")
+        try:
+            data = getattr(stream, "buffer", stream).read(MAX_FILE_BYTES + 1)
+        except (OSError, ValueError) as exc:  # closed, or not readable
+            raise errors.SpecError(f"--values -: cannot read the standard input ({exc})") from None
+        _read[:] = [stream, data]
+    data = _read[1]
+    if len(data) > MAX_FILE_BYTES:
+        raise errors.SpecError(f"{STDIN_NAME}: the values file is more than {MAX_FILE_BYTES:,} bytes; at most"
+                               f" {MAX_FILE_BYTES:,} are read")
+    if not data.strip():
+        raise errors.SpecError("--values -: the standard input is empty; pipe a values file into it, e.g."
+                               " symbrnn values CELL | symbrnn eval CELL --values -")
+    return data
 
 
 def fmt(x, digits: int, indent: int = 0, width: int = 75) -> str:

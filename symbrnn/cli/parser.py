@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import math
 
+from .. import __version__
 from ..derive.total import MODES
 from ..numeric.solution import MAX_UPDATES
+from .checking import add_check
 from .commands import cmd_cells, cmd_check_grad, cmd_derive, cmd_eval, cmd_flow, cmd_show, cmd_solve
 from .inputs import SIZES
+from .valuesfile import FORMATS as VALUES_FORMATS
+from .valuesfile import cmd_values
 
 __all__ = ['FORMS', 'PROG', 'parser']
 
@@ -48,7 +52,8 @@ CELL_HELP = "a built-in cell (see 'symbrnn cells') or the path of a cell file (.
 
 
 def _with_cell(sub, name: str, help: str, example: str, run):
-    c = sub.add_parser(name, help=help, epilog=f"example: {example}")
+    c = sub.add_parser(name, help=help, epilog=f"example: {example}",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # the example on one line, as typed
     if name != "cells":
         c.add_argument("cell", metavar="CELL", help=CELL_HELP)
         _size_options(c)
@@ -83,7 +88,8 @@ def _format_options(c, formats=("rich", "markdown", "latex"), default="rich", he
 
 
 def _values_options(c, mode: str | None) -> None:
-    c.add_argument("--values", required=True, metavar="FILE", help="values file (TOML or JSON)")
+    c.add_argument("--values", required=True, metavar="FILE",
+                   help="values file (TOML or JSON); - reads it from the standard input ('symbrnn values' writes one)")
     c.add_argument("--steps", "-T", type=_positive, metavar="T",
                    help="number of steps (default: the length of the sequences in the values file)")
     c.add_argument("--mode", choices=MODES, default=mode)
@@ -91,7 +97,8 @@ def _values_options(c, mode: str | None) -> None:
 
 def _add_solve(sub) -> None:
     c = _with_cell(sub, "solve", "a worked solution: forward pass, every term, gradients, the update",
-                   "symbrnn solve elman --values values.toml --format markdown -o solution.md", cmd_solve)
+                   "symbrnn solve elman --values examples/cells/seed002_values.toml --format markdown -o solution.md",
+                   cmd_solve)
     _values_options(c, None)
     c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
     c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
@@ -125,7 +132,7 @@ def _fraction(text: str) -> float:
 
 def _add_eval(sub) -> None:
     c = _with_cell(sub, "eval", "the numbers: loss, forward values, every term, gradients",
-                   "symbrnn eval elman --values values.toml --json", cmd_eval)
+                   "symbrnn eval elman --values examples/cells/seed002_values.toml --json", cmd_eval)
     _values_options(c, None)
     c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
     c.add_argument("--digits", type=_digits, default=6, metavar="N",
@@ -137,7 +144,7 @@ def _add_eval(sub) -> None:
 
 def _add_flow(sub) -> None:
     c = _with_cell(sub, "flow", "gradient flow: Jacobian-product norms by lag, the bound, vanishing or exploding",
-                   "symbrnn flow elman --values values.toml --truncate 2", cmd_flow)
+                   "symbrnn flow elman --values examples/cells/seed002_values.toml --truncate 2", cmd_flow)
     _values_options(c, None)
     c.add_argument("--truncate", metavar="TAU", help="also truncated BPTT and its error: a whole number τ (keep"
                    " the terms that go back fewer than τ steps) or random:P:SEED (randomized, unbiased)")
@@ -149,6 +156,20 @@ def _add_flow(sub) -> None:
     _format_options(c)
 
 
+def _add_values(sub) -> None:
+    c = _with_cell(sub, "values", "a values file with every name the cell needs (placeholders, or --random)",
+                   "symbrnn values lstm --random --seed 0 --steps 4 -o lstm_values.toml", cmd_values)
+    c.add_argument("--steps", "-T", type=_positive, default=3, metavar="T",
+                   help="steps of the per-step data (default 3)")
+    c.add_argument("--random", action="store_true",
+                   help="draw the numbers (numpy.random.default_rng(SEED)) instead of the placeholders: params 0.1,"
+                   " inputs 1.0, targets 0.0 (a distribution target one-hot on its first class)")
+    c.add_argument("--seed", type=int, metavar="SEED", help="--random: the seed (default 0), a whole number >= 0")
+    c.add_argument("--format", choices=VALUES_FORMATS, default=None,
+                   help="toml, each entry commented (default; json if -o names a .json file), or json")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the standard output")
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: one subcommand per job, each with an example in its help."""
     p = argparse.ArgumentParser(
@@ -156,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
         description="Symbolic BPTT: derive the gradients of a recurrent cell term by term, with numbers.",
         epilog="example: symbrnn derive elman --steps 3 --wrt U",
     )
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _with_cell(sub, "cells", "list the built-in cells", "symbrnn cells", cmd_cells)
     c = _with_cell(sub, "show", "a cell's quantities, equations and graph", "symbrnn show lstm --hidden-size 4",
@@ -169,7 +191,9 @@ def parser() -> argparse.ArgumentParser:
     _add_solve(sub)
     _add_eval(sub)
     c = _with_cell(sub, "check-grad", "the engine against 50-digit finite differences (exit 1 if they disagree)",
-                   "symbrnn check-grad elman --values values.toml", cmd_check_grad)
+                   "symbrnn check-grad elman --values examples/cells/seed002_values.toml", cmd_check_grad)
     _values_options(c, "reverse")
     _add_flow(sub)
+    add_check(sub, _with_cell)
+    _add_values(sub)
     return p

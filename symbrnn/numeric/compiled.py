@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import numpy as np
+
 from ..codegen.kernels import kernels_for
 from ..core.kinds import PARAM
 from ..declare.cell import Cell
@@ -92,7 +94,7 @@ class CompiledCell:
         return float(sum(self.forward(values, T=T)[self.cell.loss_name][1:]))
 
     def gradients(self, values, *, T: int | None = None, wrt=None, mode: str = "reverse", strategy: str = "auto",
-                  backend: str = "python", truncate=None) -> dict[str, float]:
+                  backend: str = "python", truncate=None) -> dict[str, float | np.ndarray]:
         """dL/dθ for every param (or for ``wrt``, which may include initial states ``"h_0"``); arrays if shaped.
 
         ``strategy``, ``backend`` and ``truncate`` (truncated BPTT) are those of

@@ -17,16 +17,18 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from functools import reduce
 from operator import mul
 
 import sympy as sp
 
 from ..codegen.kernels import kernels_for
+from ..core import errors
 from ..core.display import Displayed
 from ..core.symbols import step
 from ..declare.cell import Cell
-from ..declare.values import Values, resolve_values
+from ..declare.values import Values, resolve_values, steps_of
 from ..derive.terms import Term, TermIndex
 from ..derive.total import TotalDerivative
 from .finite import finite_term
@@ -135,17 +137,22 @@ def value(derivative: TotalDerivative, values) -> float:
     return evaluate(derivative, values).value
 
 
-def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None, truncate=None) -> dict:
+def gradients(cell: Cell, T: int | None = None, values=None, *, mode: str = "reverse", wrt=None,
+              truncate=None) -> dict:
     """dL/dθ for every param θ of ``cell`` (initial states that are params included).
 
     Parameters
     ----------
     cell : Cell
-    T : int
+    T : int, optional
+        The number of steps; by default the length of the per-step data in
+        ``values`` (as :meth:`CompiledCell.gradients <symbrnn.CompiledCell.gradients>`
+        tells it). ``gradients(cell, 3, values)`` and ``gradients(cell, values=values)``
+        are the same call for 3-step data.
     values : mapping
         Params (numbers; arrays for shaped params) and per-step inputs and
         targets (sequences of T numbers; T rows for shaped data), keyed by
-        name or by symbol.
+        name or by symbol. Required.
     mode : {"reverse", "forward"}
     wrt : list of str, optional
         Instead of every param: these params, components (``"W[1,0]"``) and
@@ -180,5 +187,22 @@ def gradients(cell: Cell, T: int, values, *, mode: str = "reverse", wrt=None, tr
     >>> v = {"w": .5, "U": .5, "V": .5, "b": .2, "c": .1, "x": [1, .8, .6], "y": [.5, .6, .7]}
     >>> round(gradients(elman(), T=3, values=v, truncate=1)["U"], 6), round(gradients(elman(), 3, v)["U"], 6)
     (-0.067423, -0.076971)
+
+    T is told by the per-step data when it is not given:
+
+    >>> gradients(elman(), values=v) == gradients(elman(), 3, v)
+    True
     """
-    return loss_and_gradients(cell, T, values, mode=mode, wrt=wrt, truncate=truncate)[1]
+    return loss_and_gradients(cell, _steps(cell, T, values), values, mode=mode, wrt=wrt, truncate=truncate)[1]
+
+
+def _steps(cell: Cell, T, values) -> int:
+    """T as given, or the length of the per-step data (checked values carry their own)."""
+    if values is None:
+        if isinstance(T, Mapping):  # gradients(cell, values): the values where T goes
+            raise errors.ValuesError("gradients(cell, values): give the values by keyword, gradients(cell,"
+                                     " values=...), or T first, gradients(cell, T, values)")
+        raise errors.MissingValueError("gradients() needs values=...: the params and the per-step data")
+    if T is None and isinstance(values, Values):
+        return values.T
+    return steps_of(cell, values, T)

@@ -37,6 +37,7 @@ from rich.console import Group
 from rich.text import Text
 
 from ..analysis.flow import Flow
+from ..checking.report import Report
 from ..core import display
 from ..core.errors import CellError
 from ..declare.cell import Cell
@@ -45,6 +46,7 @@ from ..derive.total import TotalDerivative
 from ..numeric.evaluate import Evaluation
 from ..numeric.matrix import MatrixEvaluation
 from .cellview import cell_doc
+from .checking import report_doc, report_latex, report_renderable
 from .derivation import derivation_doc
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table, draw, rich_block, terminal, to_text
 from .dot import marked_edges, render_dot, to_dot
@@ -95,6 +97,8 @@ __all__ = [
     "progress_bar",
     "render_dot",
     "renderable",
+    "report_doc",
+    "report_renderable",
     "repr_latex",
     "terminal",
     "terms_tables",
@@ -145,6 +149,8 @@ def as_doc(obj, **options) -> Doc:
         return matrix_doc(obj.derivative, evaluation=obj, **options)
     if isinstance(obj, Flow):
         return flow_doc(obj, digits=options.get("digits", 4))
+    if isinstance(obj, Report):
+        return report_doc(obj)
     raise TypeError(f"cannot render {type(obj).__name__}: give a Cell, TotalDerivative, Evaluation or WorkedSolution")
 
 
@@ -162,6 +168,8 @@ def renderable(obj, *, digits: int = 4):
         return Group(rich_block(forward_table(obj, digits=digits)), DerivationTree(obj, digits=digits))
     if isinstance(obj, Flow):
         return flow_renderable(obj, digits=digits)
+    if isinstance(obj, Report):
+        return report_renderable(obj)
     return as_doc(obj, digits=digits)
 
 
@@ -229,3 +237,4 @@ for _cls in (Cell, TotalDerivative, Evaluation, MatrixDerivative, MatrixEvaluati
     display.register(_cls, rich=renderable, latex=repr_latex)
 del _cls
 display.register(Flow, rich=flow_renderable, latex=flow_latex)
+display.register(Report, rich=report_renderable, latex=report_latex)

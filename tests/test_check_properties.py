@@ -1,0 +1,37 @@
+"""Property: corrupt one number of a right sheet with a random slip; the checker flags that number, and only
+the numbers that follow from it are anything but right (and those are right or carried)."""
+
+from __future__ import annotations
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from test_check import EXACT, VALUES, T, agrees, sheet
+
+from symbrnn import check
+from symbrnn.cells import elman
+
+KEYS = sorted(k for k, v in EXACT.items() if abs(v) > 1e-3)
+
+SLIP_KINDS = {
+    "sign": lambda v, n, x: -v,
+    "factor of ten": lambda v, n, x: v * (10 if x > 0 else 0.1),
+    "offset": lambda v, n, x: v + (0.05 + abs(x)) * (1 if x > 0 else -1),
+    "scale": lambda v, n, x: v * (1.5 + abs(x)),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(key=st.sampled_from(KEYS), kind=st.sampled_from(sorted(SLIP_KINDS)),
+       x=st.floats(-1, 1).filter(lambda x: abs(x) > 0.01), decimals=st.sampled_from([3, 4, 5]))
+def test_one_slip_is_flagged_and_only_what_follows_from_it_is_not_right(key, kind, x, decimals):
+    s = sheet({key: lambda v, n: SLIP_KINDS[kind](v, n, x)}, decimals=(decimals,))
+    assume(not agrees(s.text[key], EXACT[key]))
+    report = check(elman(), T, VALUES, s.text)
+    assert report[key].verdict == "wrong"
+    for m in report:
+        if m.key == key:
+            continue
+        if m.key in s.tainted:
+            assert m.verdict in ("right", "carried"), m
+        else:
+            assert m.verdict == "right", m
