@@ -209,7 +209,8 @@ def test_tensor_parser_builds_what_the_operators_build(pair):
 
 
 def test_the_readme_cell_files_are_the_example_files():
-    blocks = re.findall(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+              if "[loss]" in b]  # cell files (the README's other TOML is an answer sheet)
     cells = {c.name: c for c in (load_cell_text(b, "README.md") for b in blocks)}
     assert sorted(cells) == ["elman", "lstm"]
     for name, cell in cells.items():
