@@ -56,6 +56,7 @@ from .core.errors import (
 )
 from .core.symbols import prev
 from .declare import spec
+from .declare.activations import activation
 from .declare.cell import Cell
 from .declare.functions import exp, log, logsumexp, relu, sigmoid, softmax, tanh
 from .declare.template import values_template
@@ -110,6 +111,7 @@ __all__ = [
     "Unrolled",
     "ValuesError",
     "WrtError",
+    "activation",
     "analysis",
     "backward_table",
     "cells",

@@ -34,7 +34,7 @@ from ..declare.forms import NUMPY_FUNCTIONS
 from ..declare.lower import lowered
 from ..declare.values import Values
 from ..derive.partials import CellPartials
-from .printing import identifiers
+from .printing import identifiers, renamed
 
 __all__ = ["MODULES", "StepKernels", "kernels_for"]
 
@@ -47,7 +47,9 @@ def _cse(exprs):
 
 
 def _lambdify(name: str, args, outputs):
-    f = sp.lambdify(args, outputs, modules=MODULES, cse=_cse, docstring_limit=0)
+    # use_imps=False: no implemented_function reaches here (the modules name every function), and looking
+    # for one walks every output as a tree, shared subexpressions again and again
+    f = sp.lambdify(args, outputs, modules=MODULES, cse=_cse, docstring_limit=0, use_imps=False)
     f.__name__ = name
     return f
 
@@ -109,7 +111,7 @@ class StepKernels:
         self._terms_fn = None
 
     def _plain(self, exprs):
-        return [e.xreplace(self._ids) for e in exprs]
+        return renamed(exprs, self._ids)
 
     @property
     def forward_source(self) -> str:

@@ -28,7 +28,7 @@ from ..core.symbols import now, param, prev
 from ..declare.cell import Cell
 from ..declare.forms import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
 
-__all__ = ["CodePrinter", "free_names", "identifiers"]
+__all__ = ["CodePrinter", "code_symbol", "free_names", "identifiers", "renamed"]
 
 # names the generated code may call: a quantity with one of these names is renamed
 _RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
@@ -37,6 +37,21 @@ _RESERVED |= {"T", "t"}  # the BPTT program's step count and loop variable
 _IDENT = re.compile(r"[^0-9A-Za-z_]+")
 
 
+def code_symbol(name: str) -> sp.Symbol:
+    """The symbol of an identifier in generated code: real, as every quantity of a cell is.
+
+    A renamed expression must keep its symbols' assumptions. Without them
+    sympy asks, for each rebuilt ``tanh(u)``, whether it is real, by splitting
+    u into real and imaginary parts, and for ``tanh(tanh(...(w*x)))`` that costs
+    exponential time in the nesting depth (ten levels: over a minute).
+
+    Examples
+    --------
+    >>> u = code_symbol("u")
+    >>> u.is_real, sp.tanh(sp.tanh(u)).is_real
+    (True, True)
+    """
+    return sp.Symbol(name, real=True)
 
 
 class CodePrinter(NumPyPrinter):
@@ -48,16 +63,17 @@ class CodePrinter(NumPyPrinter):
 
 def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:
     """Plain, unique Python identifiers for a cell's symbols: x_t -> x, h_{t-1} -> h_prev, W[1,0] -> W_1_0."""
-    taken = set(cell.names()) | _RESERVED
+    reserved = _RESERVED | set(NUMPY_FUNCTIONS)  # with the activations declared since import
+    taken = set(cell.names()) | reserved
     ids = {}
 
     def fresh(name: str, keep: bool) -> sp.Symbol:
-        if not (keep and name.isidentifier() and name not in _RESERVED):
+        if not (keep and name.isidentifier() and name not in reserved):
             name = _IDENT.sub("_", name).strip("_") or "q"
             while name in taken:
                 name += "_"
         taken.add(name)
-        return sp.Symbol(name)
+        return code_symbol(name)
 
     for n in cell.names():
         ids[param(n) if cell.kind(n) == PARAM else now(n)] = fresh(n, keep=True)
@@ -65,6 +81,32 @@ def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:
         ids[prev(s)] = fresh(f"{s}_prev", keep=False)
     return ids
 
+
+def renamed(exprs, mapping: dict) -> list:
+    """``[e.xreplace(mapping) for e in exprs]``, each distinct subexpression visited and rebuilt once.
+
+    sympy's ``xreplace`` walks a tree: a subexpression shared by many outputs
+    (the step partials of a cell share their factors) is rebuilt wherever it
+    appears. Here the work is linear in the distinct subexpressions of all the
+    outputs together.
+
+    Examples
+    --------
+    >>> a, b = sp.symbols("a b")
+    >>> renamed([sp.tanh(a) + 1, 2 * sp.tanh(a)], {a: b})
+    [tanh(b) + 1, 2*tanh(b)]
+    """
+    memo = dict(mapping)
+
+    def walk(e):
+        found = memo.get(e)
+        if found is None:
+            args = tuple(walk(a) if isinstance(a, sp.Basic) else a for a in e.args)
+            found = e.func(*args) if any(x is not y for x, y in zip(args, e.args, strict=True)) else e
+            memo[e] = found
+        return found
+
+    return [walk(e) for e in exprs]
 
 
 def free_names(source: str) -> set:

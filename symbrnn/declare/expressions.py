@@ -22,6 +22,7 @@ from sympy.core.function import AppliedUndef
 from ..core import errors
 from ..core.kinds import LOSS, PARAM, PER_STEP, STATE, a
 from ..core.symbols import Prev, Step, param, split_step
+from .activations import with_declared
 from .differentiable import check_differentiable
 from .tensor import Tensor, element, shape_text, split_component
 
@@ -195,7 +196,7 @@ def normalise(cell, expr, where: str) -> sp.Expr | Tensor:
     """Check every symbol is declared; map plain Symbols by name to the cell's symbols."""
     if isinstance(expr, Tensor):
         return expr.rebuild(leaf=lambda t: _check_leaf(cell, t, where), scalar=lambda e: _changed(cell, e, where))
-    e = as_expr(expr, where)
+    e = with_declared(as_expr(expr, where))  # sp.Function("phi")(a), for a declared activation phi
     _check_defined(e, where)
     check_differentiable(e, where)
     mapping = {}
@@ -249,7 +250,7 @@ def _check_defined(e: sp.Expr, where: str) -> None:
         f = undefined[0].func.__name__
         raise errors.ExpressionError(
             f"{where} uses {f!r}, an undefined function; use a sympy function (sp.tanh, sp.exp, ...)"
-            " or one of symbrnn's (sigmoid)"
+            f" or one of symbrnn's (sigmoid), or declare it: {f} = symbrnn.activation({f!r}, lambda z: ...)"
         )
 
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-__all__ = ["BACKENDS", "C_HELPERS", "FORMS", "MPMATH_FUNCTIONS", "NUMPY_FUNCTIONS", "NumericForms", "numeric_forms"]
+__all__ = ["BACKENDS", "C_HELPERS", "FORMS", "MPMATH_FUNCTIONS", "NUMPY_FUNCTIONS", "NumericForms", "numeric_forms",
+           "register"]
 
 
 # ---------------------------------------------------------------- sigmoid
@@ -171,3 +172,15 @@ C_HELPERS = {f"symbrnn_{name.lower()}": forms.c for name, forms in FORMS.items()
 #: the componentwise numpy and mpmath forms (lambdify's modules for the step kernels and the checks)
 NUMPY_FUNCTIONS = {k: v for k, v in numeric_forms("numpy").items() if k not in ("softmax", "logsumexp_vector")}
 MPMATH_FUNCTIONS = numeric_forms("mpmath")
+
+
+def register(name: str, forms: NumericForms) -> None:
+    """Add (or replace) the numeric forms of a function: a researcher's own activation and its derivative.
+
+    Every backend looks the forms up when it builds a program, so a function
+    registered here is known to all of them (:mod:`symbrnn.declare.activations`).
+    """
+    FORMS[name] = forms
+    for table, form in ((NUMPY_FUNCTIONS, forms.numpy), (MPMATH_FUNCTIONS, forms.mpmath)):
+        if form is not None:
+            table[name] = form

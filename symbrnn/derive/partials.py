@@ -57,6 +57,7 @@ class CellPartials:
         self._frontiers: dict[str, tuple[sp.Symbol, ...]] = {}
         self._symbols: dict[str, tuple[sp.Symbol, ...]] = {}
         self._locals: dict[tuple[str, sp.Symbol], sp.Expr] = {}
+        self._sums: dict[str, tuple] = {}
         self._reach: dict[tuple[str, bool], frozenset] = {}
 
     def levels(self) -> tuple[str, ...]:
@@ -85,14 +86,37 @@ class CellPartials:
                     found.add(s)
 
     def local(self, name: str, u: sp.Symbol) -> sp.Expr:
-        """The local partial ∂v/∂u of quantity ``name``'s own expression (one edge)."""
+        """The local partial ∂v/∂u of quantity ``name``'s own expression (one edge).
+
+        The same expression as ``e.diff(u)``. A sum (e = Σ terms, or f(Σ terms)
+        as in tanh(W @ x + U @ h.prev)) differentiates only its terms that read
+        u: the others give 0, and a sum of 256 products would differentiate
+        each of them again for every one of its 256 symbols.
+        """
         key = (name, u)
         if key not in self._locals:
             e = self.cell.expr(name)
-            if e.is_Add:  # the same sum as e.diff(u), without differentiating the terms that lack u
-                e = sp.Add(*[a for a in e.args if u in a.free_symbols])
-            self._locals[key] = e.diff(u)
+            outer, terms = self._terms(name)
+            if terms is None:
+                self._locals[key] = e.diff(u)
+            else:
+                inner = sp.Add(*[a for a, symbols in terms if u in symbols]).diff(u)
+                self._locals[key] = inner if outer is None or inner == 0 else outer * inner
         return self._locals[key]
+
+    def _terms(self, name: str) -> tuple:
+        """(f'(Σ) or None, [(term, its symbols)]) if the expression is Σ terms or f(Σ terms); else (None, None)."""
+        if name not in self._sums:
+            e = self.cell.expr(name)
+            found = (None, None)
+            if e.is_Add:
+                found = (None, e.args)
+            elif isinstance(e, sp.Function) and len(e.args) == 1 and e.args[0].is_Add and \
+                    type(e)._eval_derivative is sp.Function._eval_derivative:  # sympy's chain rule, f'(g)·g'
+                found = (e.fdiff(1), e.args[0].args)
+            outer, terms = found
+            self._sums[name] = (outer, None if terms is None else [(a, a.free_symbols) for a in terms])
+        return self._sums[name]
 
     def _reads(self, name: str) -> tuple[sp.Symbol, ...]:
         """The symbols of ``name``'s own expression, sorted."""

@@ -154,7 +154,8 @@ class _Writer:
 
     def _function(self, f, inner: str) -> str:
         name = getattr(f, "__name__", str(f))
-        text, latex = _FUNCTIONS.get(name, (name, r"\operatorname{" + name + "}"))
+        shown = getattr(f, "display_names", None)  # a researcher's activation, and its derivative φ'
+        text, latex = shown or _FUNCTIONS.get(name, (name, r"\operatorname{" + name + "}"))
         if self.latex:
             return latex + r"\left(" + inner + r"\right)" if name != "sqrt" else r"\sqrt{" + inner + "}"
         return f"{text}({inner})"

@@ -25,7 +25,7 @@ import sympy as sp
 from ...core.symbols import Prev
 from ...declare.cell import Cell
 from ...declare.tensor import split_component
-from ..printing import CodePrinter
+from ..printing import CodePrinter, code_symbol
 from .rules import Unsupported
 
 __all__ = ["ScalarCode"]
@@ -65,7 +65,7 @@ class ScalarCode:
         names = {}
         for u in e.free_symbols:
             var, index = self.where(u)
-            names[u] = sp.Symbol(var if index is None else f"{var}[{', '.join(map(str, index))}]")
+            names[u] = code_symbol(var if index is None else f"{var}[{', '.join(map(str, index))}]")
         return self.printer.doprint(e.xreplace(names))
 
     def sum_code(self, e) -> str:
@@ -102,10 +102,10 @@ class ScalarCode:
         if len(shapes) != 1 or len(index) != 1:
             return None
         shape, idx = shapes.pop(), index.pop()
-        swap = {u: sp.Symbol(self.where(u)[0]) for u in comps}
+        swap = {u: code_symbol(self.where(u)[0]) for u in comps}
         for u in e.free_symbols - set(comps):
             var, _ = self.where(u)
-            swap[u] = sp.Symbol(var)
+            swap[u] = code_symbol(var)
         return (e.xreplace(swap), shape), int(np.ravel_multi_index(idx, shape))
 
     def adjoint(self, e, g: str, acc) -> None:
