@@ -6,40 +6,19 @@ unreadable, 2 for bad input (as every command).
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 
 from ..checking import build_program, check, load_sheet, template
 from ..core import errors
 from ..declare.lower import component_count
 from ..numeric.optimizers import SGD, Adam
+from .argtypes import positive, rate
 from .inputs import cell_from, checked_values, emit, read_values, steps_from
 
 __all__ = ["TEMPLATE_COMPONENTS", "add_check", "cmd_check"]
 
 #: a shaped cell's template lists every param component's terms up to this many components
 TEMPLATE_COMPONENTS = 64
-
-
-def _positive_steps(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n} must be at least 1")
-    return n
-
-
-def _rate(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (x > 0 and math.isfinite(x)):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive finite number")
-    return x
 
 
 def add_check(sub, with_cell) -> None:
@@ -50,7 +29,7 @@ def add_check(sub, with_cell) -> None:
                   " --answers examples/cells/seed002_answers.toml", cmd_check)
     c.add_argument("--values", required=True, metavar="FILE",
                    help="values file (TOML or JSON; - reads the standard input)")
-    c.add_argument("--steps", "-T", type=_positive_steps, metavar="T",
+    c.add_argument("--steps", "-T", type=positive, metavar="T",
                    help="number of steps (default: the length of the sequences in the values file)")
     c.add_argument("--answers", metavar="SHEET", help="the answer sheet: a flat TOML table or JSON object of"
                    " quantity names and the numbers written, as text (h_2 = \"0.716\")")
@@ -59,7 +38,7 @@ def add_check(sub, with_cell) -> None:
     c.add_argument("--json", action="store_true", help="a list of {key, written, exact, verdict, cause, uses}")
     c.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd",
                    help="the update the *_new numbers were made with (default sgd)")
-    c.add_argument("--lr", type=_rate, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
+    c.add_argument("--lr", type=rate, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
     c.add_argument("--format", choices=("rich", "markdown", "latex"), default="rich",
                    help="rich: the terminal (default); markdown, for a teacher; latex (a whole document with -o"
                    " or --standalone)")

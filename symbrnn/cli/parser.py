@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from .. import __version__
 from ..derive.total import MODES
 from ..numeric.solution import MAX_UPDATES
+from .argtypes import positive, rate
 from .checking import add_check
 from .commands import cmd_cells, cmd_check_grad, cmd_derive, cmd_eval, cmd_flow, cmd_show, cmd_solve
 from .inputs import SIZES
@@ -23,18 +23,8 @@ PROG = "symbrnn"
 FORMS = ("abstract", "concrete", "generic", "expanded", "terms")
 
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n} must be at least 1")
-    return n
-
-
 def _digits(text: str) -> int:
-    n = _positive(text)
+    n = positive(text)
     if n > 17:
         raise argparse.ArgumentTypeError("at most 17 decimals (use --json for full precision)")
     return n
@@ -43,7 +33,7 @@ def _digits(text: str) -> int:
 def _size_options(c) -> None:
     group = c.add_argument_group("sizes of a built-in cell (where it has them)")
     for name in SIZES:
-        group.add_argument("--" + name.replace("_", "-"), type=_positive, metavar="N", dest=name)
+        group.add_argument("--" + name.replace("_", "-"), type=positive, metavar="N", dest=name)
     group.add_argument("--naming", choices=("symbrnn", "seed000"), default=None,
                        help="lstm_gomez: the states' names, c and h, or seed 000's state and out")
 
@@ -64,7 +54,7 @@ def _with_cell(sub, name: str, help: str, example: str, run):
 def _add_derive(sub) -> None:
     c = _with_cell(sub, "derive", "the derivation of dL/dθ, every term labelled",
                    "symbrnn derive elman --steps 3 --wrt U --mode reverse", cmd_derive)
-    c.add_argument("--steps", "-T", type=_positive, required=True, metavar="T", help="number of steps")
+    c.add_argument("--steps", "-T", type=positive, required=True, metavar="T", help="number of steps")
     c.add_argument("--wrt", required=True, metavar="PARAM", help="a param, or an initial state such as h_0")
     c.add_argument("--mode", choices=MODES, default=None,
                    help="forward: explicit + implicit; reverse: deltas (the default for a whole vector or matrix, else"
@@ -90,7 +80,7 @@ def _format_options(c, formats=("rich", "markdown", "latex"), default="rich", he
 def _values_options(c, mode: str | None) -> None:
     c.add_argument("--values", required=True, metavar="FILE",
                    help="values file (TOML or JSON); - reads it from the standard input ('symbrnn values' writes one)")
-    c.add_argument("--steps", "-T", type=_positive, metavar="T",
+    c.add_argument("--steps", "-T", type=positive, metavar="T",
                    help="number of steps (default: the length of the sequences in the values file)")
     c.add_argument("--mode", choices=MODES, default=mode)
 
@@ -103,28 +93,18 @@ def _add_solve(sub) -> None:
     c.add_argument("--wrt", action="append", metavar="PARAM", help="repeat for several (default: every param)")
     c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
     c.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="the update step (default sgd)")
-    c.add_argument("--lr", type=_rate, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
+    c.add_argument("--lr", type=rate, metavar="ETA", help="learning rate (default 0.1 for sgd, 0.001 for adam)")
     c.add_argument("--beta1", type=_fraction, default=0.9, metavar="B1", help="adam: first-moment decay (0.9)")
     c.add_argument("--beta2", type=_fraction, default=0.999, metavar="B2", help="adam: second-moment decay (0.999)")
-    c.add_argument("--eps", type=_rate, default=1e-8, metavar="EPS", help="adam: ε (1e-8)")
+    c.add_argument("--eps", type=rate, default=1e-8, metavar="EPS", help="adam: ε (1e-8)")
     c.add_argument("--eps-inside-sqrt", action="store_true", help="adam: α·V̂/√(Ŝ + ε), as seed 003 writes it")
-    c.add_argument("--updates", type=_positive, default=1, metavar="K",
+    c.add_argument("--updates", type=positive, default=1, metavar="K",
                    help=f"update steps, each from the last one's params, tabled (default 1, at most {MAX_UPDATES})")
     _format_options(c)
 
 
-def _rate(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (x > 0 and math.isfinite(x)):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive finite number")
-    return x
-
-
 def _fraction(text: str) -> float:
-    x = _rate(text) if text.strip() not in ("0", "0.0") else 0.0
+    x = rate(text) if text.strip() not in ("0", "0.0") else 0.0
     if not 0 <= x < 1:
         raise argparse.ArgumentTypeError(f"{text} must be in [0, 1)")
     return x
@@ -149,7 +129,7 @@ def _add_flow(sub) -> None:
     c.add_argument("--truncate", metavar="TAU", help="also truncated BPTT and its error: a whole number τ (keep"
                    " the terms that go back fewer than τ steps) or random:P:SEED (randomized, unbiased)")
     c.add_argument("--wrt", action="append", metavar="PARAM", help="the params split by lag (default: every param)")
-    c.add_argument("--max-lag", type=_positive, metavar="N", dest="max_lag",
+    c.add_argument("--max-lag", type=positive, metavar="N", dest="max_lag",
                    help="the lags whose share is kept apart (default 100; later ones are summed)")
     c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
     c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
@@ -159,7 +139,7 @@ def _add_flow(sub) -> None:
 def _add_values(sub) -> None:
     c = _with_cell(sub, "values", "a values file with every name the cell needs (placeholders, or --random)",
                    "symbrnn values lstm --random --seed 0 --steps 4 -o lstm_values.toml", cmd_values)
-    c.add_argument("--steps", "-T", type=_positive, default=3, metavar="T",
+    c.add_argument("--steps", "-T", type=positive, default=3, metavar="T",
                    help="steps of the per-step data (default 3)")
     c.add_argument("--random", action="store_true",
                    help="draw the numbers (numpy.random.default_rng(SEED)) instead of the placeholders: params 0.1,"
