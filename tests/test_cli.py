@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import load_reference
 
+from conftest import load_reference
 from symbrnn.cells import BUILTIN
 
 ROOT = Path(__file__).resolve().parents[1]

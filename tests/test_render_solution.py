@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from cellzoo import elman, elman_values, gated, gated_values
-from conftest import load_reference
 from rich.console import Console
 
+from conftest import load_reference
 from symbrnn import gradients
 from symbrnn.render import SGD, Adam, AdamState, Doc, Equations, WorkedSolution, to_latex, to_markdown
 from symbrnn.render.optimizers import explain

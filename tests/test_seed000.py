@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import load_reference
 
+from conftest import load_reference
 from symbrnn import derive, gradients
 from symbrnn.cells import lstm_gomez
 from symbrnn.numeric.backward import backward_table

@@ -1,8 +1,8 @@
 """Seed 002 (scalar Elman RNN, T = 3): every value of the reference, to 1e-12."""
 
 import pytest
-from conftest import load_reference
 
+from conftest import load_reference
 from symbrnn import derive, gradients
 from symbrnn.cells import elman
 

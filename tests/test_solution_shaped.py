@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import load_reference
 
+from conftest import load_reference
 from symbrnn import SpecError
 from symbrnn.cells import elman, elman_softmax, lstm_gomez
 from symbrnn.numeric.optimizers import SGD, Adam
