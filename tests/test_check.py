@@ -255,6 +255,8 @@ def test_the_report_as_json_and_its_display():
     from symbrnn.render import to_latex, to_markdown, to_text
 
     assert "| yhat_2 |" in to_markdown(report) and "follows from your h_2" in to_markdown(report)
+    assert "\n|:--|--:|--:|:--|:--|\n" in to_markdown(report)  # numbers right-aligned, words left-aligned
+    assert "\\begin{tabular}{lrrll}" in to_latex(report, standalone=True)
     assert "follows from your h\\_2" in to_latex(report, standalone=True)
     assert "carried" in to_text(report.__rich__(), width=100)
     assert report._repr_latex_().startswith("$$\n\\begin{array}")

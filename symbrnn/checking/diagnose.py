@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .program import Program
-from .recompute import Recompute, minimal_uses
+from .recompute import Budget, Recompute, SearchLimit, minimal_uses
 from .slips import SLIPS, Variant
 from .written import Written, agrees
 
@@ -30,6 +30,10 @@ __all__ = ["Situation", "explains", "judge"]
 
 #: two numbers closer than this (relative) are the same number
 SAME = 1e-12
+#: the definitions the search for one verdict may evaluate (seconds); a hand-sized cell needs far fewer
+SEARCH_LIMIT = 100_000
+#: the cause given when the search stops at its limit
+NOT_SEARCHED = "no slip found within the search limit (a large cell: write the numbers this one reads)"
 
 
 @dataclass
@@ -41,6 +45,11 @@ class Situation:
     written: Written
     sheet: dict[str, float]
     exprs: list = field(default_factory=list)
+    budget: Budget | None = None
+
+    def recompute(self, fixed: dict[str, float]) -> Recompute:
+        """A :class:`Recompute` from the numbers ``fixed`` that spends this search's budget."""
+        return Recompute(self.program, fixed, self.budget)
 
     @property
     def exact(self) -> dict[str, float]:
@@ -108,8 +117,7 @@ def _uses(s: Situation, r: Recompute, top, holds) -> tuple[str, ...]:
 def _carried(s: Situation, follow: Recompute) -> tuple[str, ...] | None:
     for top in s.defs:
         if agrees(s.written, follow.value(s.key, top)):
-            uses = _uses(s, follow, top, lambda trial, t=top: agrees(s.written, Recompute(s.program, trial)
-                                                                       .value(s.key, t)))
+            uses = _uses(s, follow, top, lambda trial, t=top: agrees(s.written, s.recompute(trial).value(s.key, t)))
             if uses:
                 return uses
     return None
@@ -124,7 +132,7 @@ def _cause(s: Situation, follow: Recompute, at_exact: Recompute) -> tuple[str, t
                     continue
                 if r is at_exact:
                     return variant.cause, ()
-                holds = lambda trial, v=variant: explains(s, v, Recompute(s.program, trial)) is not None  # noqa: E731
+                holds = lambda trial, v=variant: explains(s, v, s.recompute(trial)) is not None  # noqa: E731
                 return variant.cause, _uses(s, follow, top, holds)
     return None
 
@@ -142,14 +150,16 @@ def judge(program: Program, key: str, written: Written, sheet: dict[str, float])
     if agrees(written, exact[key]):
         return "right", None, ()
     fixed = {k: v for k, v in sheet.items() if k != key}
-    follow = Recompute(program, fixed)
-    at_exact = Recompute(program, {k: exact[k] for k in fixed})
-    s = Situation(program, key, written, sheet)
-    uses = _carried(s, follow)
-    if uses:
-        return "carried", None, uses
-    s.exprs = _exprs(s, follow)
-    found = _cause(s, follow, at_exact)
+    s = Situation(program, key, written, sheet, budget=Budget(SEARCH_LIMIT))
+    follow, at_exact = s.recompute(fixed), s.recompute({k: exact[k] for k in fixed})
+    try:
+        uses = _carried(s, follow)
+        if uses:
+            return "carried", None, uses
+        s.exprs = _exprs(s, follow)
+        found = _cause(s, follow, at_exact)
+    except SearchLimit:
+        return "wrong", NOT_SEARCHED, ()
     if found is None:
         return "wrong", None, ()
     return "wrong", found[0], found[1]

@@ -32,12 +32,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import networkx as nx
+import numpy as np
 import sympy as sp
 
 from ..core.kinds import INPUT, PARAM, STATE, TARGET
 from ..core.symbols import step
+from ..declare.functions import Softmax, logsumexp
 from ..declare.lower import lowered
 from ..declare.values import resolve_values
+from ..derive.matrix.total import is_whole
 from ..derive.total import derive
 from ..derive.unroll import Unrolled
 from ..numeric.optimizers import SGD, Adam
@@ -105,7 +108,8 @@ class Program:
             else:
                 extra = tuple(e for e in q.defs if e not in old.defs)
                 merged[q.key] = Quantity(old.key, old.kind, old.defs + extra, old.t, old.family)
-        self.quantities = {k: merged[k] for k in _order(merged)}
+        order, self._graph = _order(merged)
+        self.quantities = {k: merged[k] for k in order}
         self.index = {k: i for i, k in enumerate(self.quantities)}
         self.steps = {(q.family, q.t): q.key for q in self.quantities.values() if q.t is not None}
 
@@ -124,6 +128,10 @@ class Program:
         q = self.quantities[key]
         return None if q.t is None else self.steps.get((q.family, q.t + dt))
 
+    def downstream(self, key: str) -> set[str]:
+        """The quantities some definition of which reads ``key``, directly or through others."""
+        return nx.descendants(self._graph, key)
+
     def reads(self, expr) -> list[str]:
         """The quantities (not params) ``expr`` reads, in order."""
         names = {s.name for s in expr.free_symbols if s.name in self.quantities}
@@ -139,14 +147,14 @@ class Program:
         return {k: env[k] for k in self.quantities}
 
 
-def _order(quantities: dict[str, Quantity]) -> list[str]:
+def _order(quantities: dict[str, Quantity]) -> tuple[list[str], nx.DiGraph]:
     position = {k: i for i, k in enumerate(quantities)}
     g = nx.DiGraph()
     g.add_nodes_from(quantities)
     for key, q in quantities.items():
         for e in q.defs:
             g.add_edges_from((s.name, key) for s in e.free_symbols if s.name in quantities and s.name != key)
-    return list(nx.lexicographical_topological_sort(g, key=position.__getitem__))
+    return list(nx.lexicographical_topological_sort(g, key=position.__getitem__)), g
 
 
 def _forward(low, T: int, vals) -> tuple[list[Quantity], dict[str, float]]:
@@ -175,9 +183,9 @@ def _family(term, wrt: str) -> str:
     return f"{term.kind}:{term.quantity}:{wrt}"
 
 
-def _terms(cell, T: int, wrt: str) -> list[Quantity]:
+def _terms(cell, T: int, wrt: str, modes=("forward", "reverse")) -> list[Quantity]:
     out = []
-    for mode in ("forward", "reverse"):
+    for mode in modes:
         parts: dict[tuple, sp.Expr] = {}  # a total is also explicit + implicit (or chain), by their names
         for term in derive(cell, T, wrt=wrt, mode=mode).terms:
             defs = (term.expr,)
@@ -188,6 +196,31 @@ def _terms(cell, T: int, wrt: str) -> list[Quantity]:
                 defs += (named,) if named != term.expr else ()
             out.append(Quantity(str(term.symbol), term.kind, defs, term.t, _family(term, wrt)))
     return out
+
+
+def _matrix_terms(cell, T: int, base: str) -> list[Quantity]:
+    """The reverse-mode terms of the matrix derivation of dL/d``base``, component by component.
+
+    Its deltas are the ones a hand derivation of a shaped cell writes (seed 000's LSTM): δq_t = dL/dq_t for
+    every quantity q of step t, the gates' δa_t, δi_t, δf_t, δo_t and the pre-activations' δz_t among them, so
+    δc_t includes the path through h_t of the same step. The shares are ``dL/dW[t][i,j]``, step first.
+    """
+    out = []
+    for term in derive(cell, T, wrt=base, mode="reverse").terms:
+        indices = [",".join(map(str, i)) for i in np.ndindex(*term.symbol.shape)] if term.symbol.shape else [""]
+        for index, symbol, expr in zip(indices, term.symbol.flat(), term.expr.flat(), strict=True):
+            part = f"[{index}]" if index else ""
+            owner = base if term.kind in ("contribution", "result") else term.quantity
+            out.append(Quantity(symbol.name, term.kind, (sp.sympify(expr),), term.t, f"{term.kind}:{owner}{part}"))
+    return out
+
+
+def _reverse_by_matrix(cell, wrts: list[str]) -> list[str]:
+    """The whole params (of a shaped cell) whose reverse-mode terms come from the matrix derivation."""
+    if not cell.shaped:
+        return []
+    bases = dict.fromkeys(w.partition("[")[0] for w in wrts)
+    return [b for b in bases if is_whole(cell, b)]
 
 
 def _update(wrt: str, optimizer) -> Quantity:
@@ -203,13 +236,43 @@ def _update(wrt: str, optimizer) -> Quantity:
     return Quantity(update_key(wrt), "update", (expr,), None, f"update:{wrt}")
 
 
+def cross_entropy(expr, softmaxes: dict):
+    """``logsumexp(z) − Σ_k y_k z_k`` written as ``−Σ_k y_k log ŷ_k``, as a hand derivation writes the loss, where
+    ``softmaxes`` names each ŷ_k = softmax(z)_k (its sympy form -> its symbol); None for any other expression.
+
+    The two agree for targets that sum to 1, which a cell with this loss asks of its targets.
+
+    Examples
+    --------
+    >>> z0, z1, y0, y1, p0, p1 = sp.symbols("z0 z1 y0 y1 yhat0 yhat1")
+    >>> cross_entropy(logsumexp(z0, z1) - y0 * z0 - y1 * z1, {Softmax(0, z0, z1): p0, Softmax(1, z0, z1): p1})
+    -y0*log(yhat0) - y1*log(yhat1)
+    """
+    for lse in sorted(expr.atoms(logsumexp), key=sp.default_sort_key):
+        zs = lse.args
+        named = [softmaxes.get(Softmax(k, *zs)) for k in range(len(zs))]
+        if None in named:
+            continue
+        rest = sp.expand(expr - lse)
+        coefficients = [rest.coeff(z) for z in zs]
+        linear = sp.expand(rest - sum(c * z for c, z in zip(coefficients, zs, strict=True))) == 0
+        if linear and not any(c.has(*zs) for c in coefficients):
+            return sp.Add(*(c * sp.log(p) for c, p in zip(coefficients, named, strict=True)))
+    return None
+
+
 def _named_alternatives(quantities: list[Quantity]) -> list[Quantity]:
-    """A second definition with each activation written by the name of the quantity it computes."""
+    """A second definition with each activation written by the name of the quantity it computes, and a
+    cross-entropy loss by the softmax's outputs (−Σ y_k log ŷ_k)."""
     names = {q.defs[0]: sp.Symbol(q.key, real=True) for q in quantities
              if q.kind in ("state", "node") and q.defs and isinstance(q.defs[0], sp.Function)}
+    softmaxes = {e: n for e, n in names.items() if isinstance(e, Softmax)}
     out = []
     for q in quantities:
         alternatives = []
+        loss = cross_entropy(q.defs[0], softmaxes) if q.kind == "loss" and softmaxes else None
+        if loss is not None:
+            alternatives.append(loss)
         if q.kind not in FORWARD_KINDS:
             for e in q.defs:
                 alt = e.xreplace(names)
@@ -248,7 +311,20 @@ def params_of(cell, keys) -> list[str]:
     return named or (params[:1] if shared else [])
 
 
-def build_program(cell, T: int, values, *, wrts=None, optimizer=None) -> Program:
+def forward_keys(keys) -> list[str]:
+    """The keys only a forward-mode derivation defines: ∂q_t/∂θ, dq_t/dθ, dL_t/dθ and the named parts of a
+    total; not dL/dθ (∂L/∂θ), the deltas, the shares or the updated params.
+
+    Examples
+    --------
+    >>> forward_keys(["dL/dW[0,1]", "∂L/∂W[0,1]", "δh[0]_2", "dh[0]_2/dW[0,1]", "∂h[1]_2/∂h[0]_1", "W_new[0,1]"])
+    ['dh[0]_2/dW[0,1]', '∂h[1]_2/∂h[0]_1']
+    """
+    return [k for k in keys if k.startswith(("∂", "d", "implicit(", "explicit(", "chain("))
+            and not k.startswith(("dL/d", "∂L/∂"))]
+
+
+def build_program(cell, T: int, values, *, wrts=None, forward=None, optimizer=None) -> Program:
     """The :class:`Program` of ``cell`` at ``T`` steps for ``values``, with the terms for the params ``wrts``.
 
     Parameters
@@ -259,6 +335,10 @@ def build_program(cell, T: int, values, *, wrts=None, optimizer=None) -> Program
         As for :func:`symbrnn.gradients`.
     wrts : list of str, optional
         Params (components) whose terms and updates to include (default: every param of a scalar cell).
+    forward : list of str, optional
+        Of ``wrts``, the components whose forward-mode terms (∂h_t/∂θ, dh_t/dθ) to include as well (default:
+        all). The reverse-mode terms of a shaped cell's whole params come from the matrix derivation, which
+        costs far less than one componentwise derivation of a large cell.
     optimizer : SGD or Adam, optional
         The update step (default ``SGD(0.1)``).
     """
@@ -266,7 +346,13 @@ def build_program(cell, T: int, values, *, wrts=None, optimizer=None) -> Program
     vals = resolve_values(cell, T, values)
     quantities, leaves = _forward(low, T, vals)
     optimizer = optimizer or SGD(0.1)
-    for wrt in params_of(cell, None) if wrts is None else wrts:
-        quantities += _terms(cell, T, wrt)
-        quantities.append(_update(wrt, optimizer))
+    wrts = params_of(cell, None) if wrts is None else list(wrts)
+    matrix = _reverse_by_matrix(cell, wrts)
+    forward = set(wrts if forward is None else forward)
+    for wrt in wrts:
+        modes = ("forward",) * (wrt in forward) + ("reverse",) * (wrt.partition("[")[0] not in matrix)
+        quantities += _terms(cell, T, wrt, modes) if modes else []
+    for base in matrix:
+        quantities += _matrix_terms(cell, T, base)
+    quantities += [_update(wrt, optimizer) for wrt in wrts]
     return Program(cell, T, _named_alternatives(quantities), leaves, param_roles(low))

@@ -25,18 +25,50 @@ from collections.abc import Callable
 from .numeric import evaluate
 from .program import Program
 
-__all__ = ["Recompute", "minimal_uses"]
+__all__ = ["Budget", "Recompute", "SearchLimit", "minimal_uses"]
 
 Rewrite = Callable[[str, object], object]
 Adjust = Callable[[str, float], float]
 
 
-class Recompute:
-    """Recompute quantities of ``program`` with the numbers ``fixed`` put in for the quantities they name."""
+class SearchLimit(Exception):
+    """The search for a slip evaluated more definitions than its :class:`Budget` allows."""
 
-    def __init__(self, program: Program, fixed: dict[str, float]):
-        self.program, self.fixed = program, fixed
+
+class Budget:
+    """How many definitions the search for one verdict may evaluate (it counts, so the verdict is the same on
+    every machine); a large cell's search stops there rather than run for minutes.
+
+    Examples
+    --------
+    >>> b = Budget(10)
+    >>> b.spend(8); b.left
+    2
+    >>> b.spend(3)
+    Traceback (most recent call last):
+    ...
+    symbrnn.checking.recompute.SearchLimit: more than 10 definitions evaluated
+    """
+
+    def __init__(self, limit: int):
+        self.limit, self.left = limit, limit
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise SearchLimit(f"more than {self.limit} definitions evaluated")
+
+
+class Recompute:
+    """Recompute quantities of ``program`` with the numbers ``fixed`` put in for the quantities they name.
+
+    ``budget`` (a :class:`Budget`) counts the definitions evaluated; without one there is no limit.
+    """
+
+    def __init__(self, program: Program, fixed: dict[str, float], budget: Budget | None = None):
+        self.program, self.fixed, self.budget = program, fixed, budget
         self.choice: dict[str, object] = {}
+        self._regions: dict[tuple, list[str]] = {}
 
     def definition(self, key: str):
         """The definition an unwritten quantity is computed by: the one that reads the most written numbers."""
@@ -52,6 +84,11 @@ class Recompute:
 
     def region(self, top, key: str) -> list[str]:
         """The unwritten quantities computed on the way to ``top`` (``key``'s definition), in order."""
+        if (top, key) not in self._regions:
+            self._regions[top, key] = self._region(top, key)
+        return self._regions[top, key]
+
+    def _region(self, top, key: str) -> list[str]:
         seen: set[str] = set()
         todo = [r for r in self.program.reads(top) if self._open(r, key)]
         while todo:
@@ -87,7 +124,10 @@ class Recompute:
             v = env[name] if name in env else self.fixed[name] if name in self.fixed and name != key else leaves[name]
             return adjust(name, v) if adjust is not None else v
 
-        for name in self.region(top, key):
+        region = self.region(top, key)
+        if self.budget is not None:
+            self.budget.spend(len(region) + 1)
+        for name in region:
             e = self.definition(name)
             env[name] = evaluate(rewrite(name, e) if rewrite is not None else e, lookup)
         return evaluate(top, lookup)

@@ -26,7 +26,7 @@ from ..core.display import Displayed
 from ..declare.values import steps_of
 from .diagnose import judge
 from .keys import nearest, resolve, spellings
-from .program import Program, build_program, params_of
+from .program import Program, build_program, forward_keys, params_of
 from .written import read_number
 
 __all__ = ["VERDICTS", "Mark", "Report", "check"]
@@ -175,7 +175,9 @@ def check(cell, T: int | None, values, answers: Mapping, *, optimizer=None, sour
     """
     T = steps_of(cell, values, T)
     names = [s for raw in answers for s in spellings(str(raw))]
-    program = build_program(cell, T, values, wrts=params_of(cell, names), optimizer=optimizer)
+    wrts, shared = params_of(cell, names), forward_keys(names)  # a forward-mode term of no param (∂h_3/∂h_2):
+    forward = [p for p in params_of(cell, shared) if p in wrts] or wrts[:1] * bool(shared)  # any param's has it
+    program = build_program(cell, T, values, wrts=wrts, forward=forward, optimizer=optimizer)
     texts = _resolved(answers, program, source)
     written = {k: read_number(v) for k, v in texts.items()}
     sheet = {k: w.value for k, w in written.items() if w.readable}

@@ -80,9 +80,14 @@ _GROUPS = (("forward values", ("initial", "state", "node", "loss", "total_loss")
            ("updated params", ("update",)))
 
 
-def template(program, *, answers: dict[str, str] | None = None) -> str:
+_LEFT_OUT = {"contribution": "the shares of each step (dL/dW[t][i,j])", "update": "the updated params (W_new[i,j])",
+             "explicit": "the forward-mode terms (∂h_t/∂θ, dh_t/dθ)"}
+
+
+def template(program, *, answers: dict[str, str] | None = None, leave_out: tuple[str, ...] = ()) -> str:
     """A TOML answer sheet with every key of ``program`` but the data (the given ``answers`` filled in, the rest
-    empty).
+    empty), but for the keys of the kinds ``leave_out`` (``"contribution"``, ``"update"``: for a large cell), which
+    a comment names.
 
     Examples
     --------
@@ -96,8 +101,11 @@ def template(program, *, answers: dict[str, str] | None = None) -> str:
     cell = program.cell.origin or program.cell
     lines = [f"# answer sheet of cell {cell.name!r}, T = {program.T}: write each number as text, e.g. \"0.716\";",
              "# leave out (or leave empty) what you did not compute"]
+    if leave_out:
+        lines.append("# left out, as the cell is large (each is checkable all the same): "
+                     + "; ".join(_LEFT_OUT[k] for k in leave_out))
     for title, kinds in _GROUPS:
-        keys = [k for k in program.keys() if program[k].kind in kinds]
+        keys = [k for k in program.keys() if program[k].kind in kinds and program[k].kind not in leave_out]
         if keys:
             lines.append(f"# {title}")
             lines += [f"{json.dumps(k, ensure_ascii=False)} = {json.dumps(answers.get(k, ''))}" for k in keys]

@@ -84,19 +84,30 @@ def _derivative(s, r):
                   rewrite=lambda n, e: rw.derivative_omitted(e, s.tanh_names, s.sigmoid_names))
 
 
+def _recurrent(program, key: str) -> set[str] | None:
+    """What ``key`` reads from other steps: a total's of earlier steps, a delta's of later ones (None: neither)."""
+    q = program[key]
+    if q.kind not in ("total", "delta") or q.t is None:
+        return None
+    later = q.kind == "delta"
+    reads = {k for d in q.defs for k in program.reads(d)}
+    return {k for k in reads if program[k].kind == q.kind and program[k].t is not None
+            and (program[k].t > q.t if later else program[k].t < q.t)}
+
+
 def _implicit(s, r):
-    kinds = {k: s.program[k].kind for k in s.program.keys()}
-    recurrent = {"total": {k for k, v in kinds.items() if v == "total"},
-                 "delta": {k for k, v in kinds.items() if v == "delta"}}
+    known: dict[str, set[str] | None] = {}
 
     def drop(n, e):
-        kind = kinds.get(n)
-        return rw.drop_recurrent(e, recurrent[kind]) if kind in recurrent else e
+        if n not in known:
+            known[n] = _recurrent(s.program, n) if n in s.program else None
+        return rw.drop_recurrent(e, known[n]) if known[n] else e
 
-    kind = kinds[s.key]
-    if kind in recurrent:
+    kind = s.program[s.key].kind
+    mine = _recurrent(s.program, s.key)
+    if mine:
         gone = [a for d in s.program[s.key].defs for a in sp.Add.make_args(d)
-                if {x.name for x in a.free_symbols} & recurrent[kind]]
+                if {x.name for x in a.free_symbols} & mine]
         what = "the implicit term" if kind == "total" else "the term through the next step"
         named = f" {gone[0]}" if gone else ""
         yield Variant(f"{what}{named} dropped", own=lambda e: drop(s.key, e))
@@ -114,10 +125,22 @@ def _swaps(s, r):
 
 
 def _alike(p: str, q: str) -> bool:
-    """Scalars swap with scalars; a component with one of its own array or at the same index of another."""
+    """Scalars swap with scalars; a component with the same index of another array, or with a neighbour in its
+    own (one index one off: the row or column above or below) or its transpose.
+
+    Examples
+    --------
+    >>> [_alike("W[1,2]", q) for q in ("W[1,3]", "W[2,1]", "W[3,3]", "U[1,2]", "U[2,1]", "b")]
+    [True, True, False, True, False, False]
+    """
     pb, _, pi = p.partition("[")
     qb, _, qi = q.partition("[")
-    return (not pi and not qi) or (bool(pi) and (pb == qb or pi == qi))
+    if not pi or not qi:
+        return not pi and not qi
+    if pb != qb:
+        return pi == qi
+    a, b = (tuple(map(int, i.rstrip("]").split(","))) for i in (pi, qi))
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) == 1 or a == b[::-1]
 
 
 def _off_by_one(s, r):
@@ -168,8 +191,11 @@ def _rounding(s, r):
 
 
 def _copied(s, r):
+    """A number copied from another line, the nearest first; not from a line computed from this one (whose
+    number then follows from the slip, not the other way)."""
+    after = s.program.downstream(s.key)
     order = sorted(s.sheet, key=lambda k: (abs(s.program.index[k] - s.program.index[s.key]), s.program.index[k]))
-    for other in order:
+    for other in (k for k in order if k not in after):
         if other != s.key and abs(s.sheet[other] - s.exact[s.key]) > 1e-12:
             yield Variant(f"the value of {other} (copied from another line)", value=s.sheet[other])
 

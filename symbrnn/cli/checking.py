@@ -60,11 +60,12 @@ def cmd_check(args, out) -> int:
     if args.template:
         answers = load_sheet(args.answers) if args.answers else {}
         small = not cell.shaped or component_count(cell) <= TEMPLATE_COMPONENTS
-        program = build_program(cell, T, values, wrts=None if small else [], optimizer=_optimizer(args))
+        program = build_program(cell, T, values, forward=None if small else [], optimizer=_optimizer(args))
         filled = {} if not answers else {m.key: m.written for m in
                                           check(cell, T, values, answers, optimizer=_optimizer(args),
                                                 source=args.answers)}
-        out.write(template(program, answers=filled))
+        leave_out = () if small else ("explicit", "contribution", "update")
+        out.write(template(program, answers=filled, leave_out=leave_out))
         return 0
     if not args.answers:
         raise errors.SpecError("give --answers SHEET (or --template to write a sheet with every key)")

@@ -80,7 +80,7 @@ def _summary(r: Report) -> str:
 def report_doc(r: Report) -> Doc:
     """The :class:`~.doc.Doc` every format writes (rich, Markdown, LaTeX)."""
     rows = tuple((m.key, m.written, exact_text(m), m.verdict, cause_text(m)) for m in r)
-    table = Table(COLUMNS, rows) if rows else Paragraph.of("nothing was written")
+    table = Table(COLUMNS, rows, align="lrrll") if rows else Paragraph.of("nothing was written")
     return Doc(f"Check of a hand derivation: {(r.cell.origin or r.cell).name}, T = {r.T}",
                (Section("Numbers", (table,)), Section("Summary", (Paragraph.of(_summary(r)),))))
 

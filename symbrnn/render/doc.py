@@ -102,11 +102,17 @@ class Equations:
 
 @dataclass(frozen=True)
 class Table:
-    """A table; cells are str or :class:`M`; every column but the first is right-aligned."""
+    """A table; cells are str or :class:`M`; ``align`` gives each column's alignment, ``"l"`` or ``"r"`` (by
+    default the first column left-aligned, the others right-aligned, as numbers are)."""
 
     columns: tuple[Inline, ...]
     rows: tuple[tuple[Inline, ...], ...]
     title: str = ""
+    align: str = ""
+
+    def aligns(self) -> str:
+        """Each column's alignment, ``"l"`` or ``"r"``."""
+        return self.align or "l" + "r" * (len(self.columns) - 1)
 
 
 Block = Paragraph | Equations | Table
@@ -152,8 +158,8 @@ def rich_block(block: Block):
         return _EquationGrid(block)
     table = RichTable(title=Text(block.title) if block.title else None, title_justify="left",
                       box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for i, col in enumerate(block.columns):
-        table.add_column(Text(_plain(col)), justify="left" if i == 0 else "right", overflow="fold")
+    for col, side in zip(block.columns, block.aligns(), strict=True):
+        table.add_column(Text(_plain(col)), justify="left" if side == "l" else "right", overflow="fold")
     for row in block.rows:
         table.add_row(*(Text(_plain(c)) for c in row))
     return table

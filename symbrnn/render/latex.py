@@ -103,7 +103,7 @@ def math_block(rows: tuple[Row, ...]) -> str:
 
 
 def _table(table: Table) -> str:
-    spec = "l" + "r" * (len(table.columns) - 1)
+    spec = table.aligns()
     keep = len(table.rows) <= 40  # a short table stays on one page with its title
     lines = [r"\par\noindent\begin{minipage}{\linewidth}"] if keep else []
     if table.title:

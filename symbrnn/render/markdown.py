@@ -46,7 +46,7 @@ def _block(block) -> str:
     if isinstance(block, Table):
         lines = [f"**{block.title}**", ""] if block.title else []
         lines.append("| " + " | ".join(_inline(c) for c in block.columns) + " |")
-        lines.append("|:--|" + "--:|" * (len(block.columns) - 1))
+        lines.append("|" + "".join(":--|" if side == "l" else "--:|" for side in block.aligns()))
         lines += ["| " + " | ".join(_inline(c) for c in row) + " |" for row in block.rows]
         return "\n".join(lines)
     raise TypeError(f"not a block: {block!r}")  # pragma: no cover
