@@ -281,7 +281,7 @@ def _examples() -> list[tuple[str, str]]:
 
 
 EXAMPLES = _examples()
-OUTPUT_OPTIONS = ("-o", "--output")
+OUTPUT_OPTIONS = ("-o", "--output", "--values-out", "--key")
 
 
 def _paths(example: str) -> list[str]:

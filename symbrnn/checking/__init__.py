@@ -4,7 +4,8 @@
 - :mod:`.program`: every checkable quantity and the expression defining it in earlier ones;
 - :mod:`.recompute`: follow-through, recomputing from the student's numbers;
 - :mod:`.slips` and :mod:`.rewrites`: the hypotheses, rules that recompute a quantity the wrong way;
-- :mod:`.written`, :mod:`.keys`, :mod:`.sheet`: written numbers, names, answer sheets.
+- :mod:`.written`, :mod:`.keys`, :mod:`.sheet`: written numbers, names, answer sheets;
+- :mod:`.exercise`: hand-workable values, the quantities to compute and the answer key.
 
 Layer: above analysis (it reads cells, derivations and numbers), below render (which draws a Report).
 
@@ -17,6 +18,7 @@ Examples
 [('h_1', 'right', None), ('∂h_3/∂h_2', 'wrong', 'the sign flipped')]
 """
 
+from .exercise import Exercise, exercise
 from .keys import nearest, resolve, spellings
 from .program import Program, Quantity, build_program, update_key
 from .report import VERDICTS, Mark, Report, check
@@ -25,6 +27,8 @@ from .slips import SLIPS, Slip, Variant
 from .written import Written, agrees, read_number
 
 __all__ = [
+    "Exercise",
+    "exercise",
     "SLIPS",
     "VERDICTS",
     "Mark",

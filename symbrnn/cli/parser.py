@@ -10,6 +10,7 @@ from ..numeric.solution import MAX_UPDATES
 from .argtypes import positive, rate
 from .checking import add_check
 from .commands import cmd_cells, cmd_check_grad, cmd_derive, cmd_eval, cmd_flow, cmd_show, cmd_solve
+from .exercise import add_exercise
 from .inputs import SIZES
 from .valuesfile import FORMATS as VALUES_FORMATS
 from .valuesfile import cmd_values
@@ -175,5 +176,6 @@ def parser() -> argparse.ArgumentParser:
     _values_options(c, "reverse")
     _add_flow(sub)
     add_check(sub, _with_cell)
+    add_exercise(sub, _with_cell)
     _add_values(sub)
     return p
