@@ -317,3 +317,15 @@ def test_show_lists_components_only_when_asked():
     assert "z[0]_t = U[0,0]·h[0]_{t-1} + W[0,0]·x[0]_t + W[0,1]·x[1]_t + b[0]" in r.stdout
     r = symbrnn("show", "lstm", "--hidden-size", "300", "--components")
     assert r.returncode == 2 and "368,103 components" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_eval_of_a_shaped_cell_without_wrt_is_reverse_mode_with_the_forward_modes_numbers(tmp_path):
+    """Every gradient of an LSTM in one reverse sweep by default (forward mode: one derivation per component)."""
+    values = tmp_path / "v.toml"
+    values.write_text(symbrnn("values", "lstm", "--random", "--steps", "2").stdout)
+    default = json.loads(symbrnn("eval", "lstm", "--values", values, "--json").stdout)
+    forward = json.loads(symbrnn("eval", "lstm", "--values", values, "--json", "--mode", "forward").stdout)
+    assert (default["mode"], forward["mode"]) == ("reverse", "forward")
+    assert default["gradients"].keys() == forward["gradients"].keys() and default["gradients"]
+    for name, g in default["gradients"].items():
+        np.testing.assert_allclose(g, forward["gradients"][name], rtol=1e-12, atol=1e-15, err_msg=name)

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..core import errors
 from ..core.kinds import INPUT, PARAM, TARGET
+from ..declare.cell import Cell
 from ..declare.lower import component_count
 from ..numeric.optimizers import SGD
 from .program import Program, build_program
@@ -67,7 +68,7 @@ class Exercise:
         The SGD step of the update.
     """
 
-    cell: object
+    cell: Cell
     T: int
     seed: int
     digits: int
@@ -112,7 +113,7 @@ def _workable(program: Program, asked, digits: int) -> bool:
     return all(exact[k] == 0 or abs(exact[k]) >= 10.0 ** -digits for _, keys in asked for k in keys)
 
 
-def exercise(cell, T: int = 2, *, seed: int = 0, digits: int = 4, lr: float = 0.1) -> Exercise:
+def exercise(cell: Cell, T: int = 2, *, seed: int = 0, digits: int = 4, lr: float = 0.1) -> Exercise:
     """An exercise on ``cell`` over ``T`` steps: hand-workable values, the quantities to compute, the answer key.
 
     Parameters

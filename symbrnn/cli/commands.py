@@ -120,7 +120,8 @@ def cmd_eval(args, out) -> int:
     # terms for the components asked for; for a scalar cell, every param. A shaped cell has many
     # components (an LSTM: hundreds), so without --wrt it gets whole-array gradients only.
     wrts = args.wrt or ([] if cell.shaped else list(cell.names("param")))
-    mode = args.mode or ("reverse" if any(is_whole(cell, w) for w in wrts) else "forward")
+    # whole arrays, or every gradient of a shaped cell: reverse mode (one sweep, not one per component)
+    mode = args.mode or ("reverse" if any(is_whole(cell, w) for w in wrts) or (cell.shaped and not wrts) else "forward")
     evaluations = [derive(cell, T, wrt=w, mode=mode).evaluate(values) for w in wrts]
     loss, grads = loss_and_gradients(cell, T, values, wrt=None if cell.shaped else wrts, mode=mode)
     if cell.shaped and args.wrt:

@@ -15,7 +15,7 @@ from .inputs import SIZES
 from .valuesfile import FORMATS as VALUES_FORMATS
 from .valuesfile import cmd_values
 
-__all__ = ['FORMS', 'PROG', 'parser']
+__all__ = ['FORMS', 'PROG', 'Parser', 'parser']
 
 
 PROG = "symbrnn"
@@ -151,9 +151,19 @@ def _add_values(sub) -> None:
     c.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the standard output")
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit 2), as every other error of the command line:
+    ``symbrnn eval: error: the following arguments are required: --values (see 'symbrnn eval --help')``."""
+
+    def error(self, message: str):
+        if len(message) > 300:  # an echoed argument of any length stays readable
+            message = message[:300] + "…"
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: one subcommand per job, each with an example in its help."""
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog=PROG,
         description="Symbolic BPTT: derive the gradients of a recurrent cell term by term, with numbers.",
         epilog="example: symbrnn derive elman --steps 3 --wrt U",

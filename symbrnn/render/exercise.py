@@ -73,7 +73,7 @@ def exercise_doc(ex: Exercise) -> Doc:
     how = Paragraph.of(f"Work the cell by hand over T = {ex.T} steps from the values below and give each number"
                        f" to {ex.digits} decimals. The loss is L = Σ_t L_t. Exercise seed {ex.seed}: the same seed"
                        " gives the same sheet.")
-    quantities = Paragraph.of("; ".join(cell_quantities(cell).parts[0].split("\n")))
+    quantities = Paragraph.of("; ".join(str(cell_quantities(cell).parts[0]).split("\n")))
     return Doc(f"Exercise: BPTT by hand, cell {cell.name!r}, T = {ex.T}",
                (Section("The cell (one step t)", (quantities, cell_equations(cell))),
                 Section("Values", (how, values_table(ex))), *_asked(ex)))
