@@ -44,13 +44,8 @@ def values_table(ex: Exercise) -> Table:
         else:
             what = "input" if cell.kind(name) == INPUT else "target"
             for t, step in enumerate(value, 1):
-                rows += [(_stepped(n, t), v, what) for n, v in _components(name, step)]
+                rows += [(f"{n}_{t}", v, what) for n, v in _components(name, step)]  # x[0]_2
     return Table(("quantity", "value", "kind"), tuple(rows), align="lrl")
-
-
-def _stepped(component: str, t: int) -> str:
-    """``x[0]`` at step 2 is ``x[0]_2``; ``x`` is ``x_2``."""
-    return f"{component}_{t}"
 
 
 def _asked(ex: Exercise) -> list[Section]:
