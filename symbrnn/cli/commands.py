@@ -49,7 +49,12 @@ def cmd_derive(args, out) -> int:
 
     cell = cell_from(args.cell, args)
     d = derive(cell, args.steps, wrt=args.wrt, mode=args.mode)
-    if args.format in ("markdown", "latex", "dot"):  # the whole derivation (or its graph): every form that fits
+    if args.truncate is not None:
+        _check_truncate(d, args)
+    if args.format in ("markdown", "latex"):  # the whole derivation: every form that fits
+        emit(d, args, out, **({} if args.truncate is None else {"truncate": args.truncate}))
+        return 0
+    if args.format == "dot":  # its unrolled graph
         emit(d, args, out)
         return 0
     if args.form == "terms":
@@ -64,7 +69,7 @@ def cmd_derive(args, out) -> int:
         for term in d.terms:
             out.write(f"{term.symbol} = {render.concrete(d, term.expr)}\n")
     elif args.form == "generic":
-        out.write(str(render.GenericForm(d.cell, d.wrt, mode=d.mode)) + "\n")
+        out.write(str(render.GenericForm(d.cell, d.wrt, mode=d.mode, truncate=args.truncate)) + "\n")
     else:  # expanded
         try:
             out.write(str(render.ExpandedForm(d)) + "\n")
@@ -74,6 +79,21 @@ def cmd_derive(args, out) -> int:
                 " or --form abstract / generic"
             ) from None
     return 0
+
+
+def _check_truncate(d, args) -> None:
+    """``derive --truncate``: the truncated closed form of a scalar or one component, generic or in a document."""
+    if isinstance(d, MatrixDerivative):
+        index = ",".join("0" * len(d.shape))
+        state = d.wrt[:-2] if d.wrt.endswith("_0") and d.wrt[:-2] in d.cell.names("state") else None
+        example = f"{state}[{index}]_0" if state else f"{d.wrt}[{index}]"
+        raise errors.SpecError(
+            f"--truncate: the truncated closed form is written for one component, not the whole {d.wrt!r}; give"
+            f" --wrt '{example}', or use symbrnn flow --truncate for the numbers")
+    if args.format == "dot" or (args.format == "rich" and args.form != "generic"):
+        raise errors.SpecError(
+            "--truncate writes the truncated generic-T form: use it with --form generic, or with --format"
+            " markdown or latex (the whole derivation with a truncated section)")
 
 
 def matrix_form(d: MatrixDerivative, form: str, out) -> None:

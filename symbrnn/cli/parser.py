@@ -64,6 +64,10 @@ def _add_derive(sub) -> None:
                    help="abstract: the recursion as a labelled tree (default); concrete: every term with its"
                    " expression; generic: valid for every T (Sum/Product); expanded: fully expanded (small T);"
                    " terms: the term list")
+    c.add_argument("--truncate", type=positive, metavar="TAU",
+                   help="truncated BPTT after TAU steps, in closed form: with --form generic the truncated"
+                   " generic-T form; with --format markdown or latex a section of the whole derivation (numbers:"
+                   " symbrnn flow --truncate)")
     _format_options(c, help="rich: the terminal (default); markdown and latex write the whole derivation (latex: a"
                     " whole document with -o or --standalone); dot: the unrolled graph, its terms' paths marked"
                    " (-o FILE.svg, .png or .pdf draws it with Graphviz)",

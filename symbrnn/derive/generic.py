@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..core import errors
 from ..core.symbols import Named, Now, Prev, Step, step
 from ..declare.cell import Cell
 from .partials import CellPartials
@@ -57,6 +58,12 @@ class GenericDerivative:
     mode : {"forward", "reverse"}
         The order of the sums: over the loss step t first (forward), or over
         the step k of the explicit term first, with the delta inside (reverse).
+    truncate : int, optional
+        Truncated BPTT after τ steps: a loss at step t reaches θ only through
+        steps k with t − τ < k ≤ t (paths at most τ − 1 steps long; the
+        initial state is step 0), as :func:`symbrnn.gradients` with
+        ``truncate=τ``. The form is written in the symbol τ (:attr:`tau`);
+        :meth:`at` puts in its value. τ = 1 keeps the explicit terms only.
 
     Attributes
     ----------
@@ -66,6 +73,8 @@ class GenericDerivative:
         state), ``J`` (step Jacobian) and ``E`` (∂s_k/∂θ), and ``D[0]``
         (ds_0/dθ) for several states.
     T : sympy.Symbol
+    tau : sympy.Symbol or None
+        τ, the truncation, when ``truncate`` is given.
     legend : tuple of (str, str)
         Symbols and their meaning, e.g. ``("s_t", "(c_t, h_t)")``.
 
@@ -75,13 +84,25 @@ class GenericDerivative:
     >>> g = GenericDerivative(elman(), "h_0", mode="reverse")
     >>> g.at(2)
     G0[1]*J[1] + G0[2]*J[1]*J[2]
+
+    Truncated after τ = 1 step, only the explicit terms are left:
+
+    >>> t = GenericDerivative(elman(), "U", truncate=1)
+    >>> t.expr
+    Sum(G0[t]*Sum(E[k]*Product(J[j], (j, k + 1, t)), (k, Max(1, t - τ + 1), t)), (t, 1, T))
+    >>> t.at(3)
+    E[1]*G0[1] + E[2]*G0[2] + E[3]*G0[3]
     """
 
-    def __init__(self, cell: Cell, wrt, *, mode: str = "forward"):
+    def __init__(self, cell: Cell, wrt, *, mode: str = "forward", truncate: int | None = None):
         if mode not in ("forward", "reverse"):
             raise ValueError(f"mode={mode!r}: use 'forward' or 'reverse'")
+        if truncate is not None and (isinstance(truncate, bool) or not isinstance(truncate, int) or truncate < 1):
+            raise errors.StepsError(f"truncate={truncate!r}: the generic form truncates after a whole number"
+                                    " τ >= 1 of steps, e.g. truncate=3")
         cell.validate()
-        self.cell, self.mode = cell, mode
+        self.cell, self.mode, self.truncate = cell, mode, truncate
+        self.tau = None if truncate is None else sp.Symbol("τ", **_INTEGER)
         self.wrt = resolve_wrt(cell, wrt)
         self.partials = CellPartials(cell)
         self.states = self.partials.levels()[:-1]
@@ -99,7 +120,8 @@ class GenericDerivative:
         self.expr = self._build()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(dL/d{self.wrt}, cell={self.cell.name!r}, mode={self.mode!r})"
+        cut = "" if self.truncate is None else f", truncate={self.truncate}"
+        return f"{type(self).__name__}(dL/d{self.wrt}, cell={self.cell.name!r}, mode={self.mode!r}{cut})"
 
     # ------------------------------------------------------------------ building
     def _vector_name(self) -> str:
@@ -129,9 +151,11 @@ class GenericDerivative:
 
     def _build(self) -> sp.Expr:
         T, t, k = self.T, sp.Symbol("t", **_INTEGER), sp.Symbol("k", **_INTEGER)
-        E, X = self._base["E"], self._base["X"]
+        X = self._base["X"]
         total = sp.Sum(X[t], (t, 1, T)) if self.has_loss_explicit else sp.S.Zero
-        d0 = self._d0()
+        if self.tau is not None:
+            return total + self._truncated(t, k)
+        E, d0 = self._base["E"], self._d0()
         if self.mode == "forward":
             for lag in self.lags:
                 u = t - lag
@@ -148,10 +172,29 @@ class GenericDerivative:
                              for lag in self.lags))
             total += sp.Sum(delta * E[k], (k, 1, T))
         if d0 != 0:
-            delta0 = sp.Add(*(sp.Sum(self._base[f"G{lag}"][t] * self._chain(1, t - lag), (t, 1, T))
-                              for lag in self.lags))
-            total += delta0 * d0
+            total += self._initial_term(t)
         return total
+
+    def _truncated(self, t, k) -> sp.Expr:
+        """The terms of lag t − k < τ: the explicit steps k > t − τ, the initial state (k = 0) only for t < τ."""
+        T, tau, E, total = self.T, self.tau, self._base["E"], sp.S.Zero
+        if self.has_explicit and self.mode == "forward":
+            for lag in self.lags:
+                inner = sp.Sum(self._chain(k + 1, t - lag) * E[k], (k, sp.Max(1, t - tau + 1), t - lag))
+                total += sp.Sum(self._base[f"G{lag}"][t] * inner, (t, 1, T))
+        elif self.has_explicit:
+            delta = sp.Add(*(sp.Sum(self._base[f"G{lag}"][t] * self._chain(k + 1, t - lag),
+                                    (t, k + lag, sp.Min(T, k + tau - 1))) for lag in self.lags))
+            total += sp.Sum(delta * E[k], (k, 1, T))
+        if self._d0() != 0:
+            total += self._initial_term(t, sp.Min(T, tau - 1))
+        return total
+
+    def _initial_term(self, t, last=None) -> sp.Expr:
+        """The initial state's term Σ_t ∂L_t/∂s_t·(Π J)·ds_0/dθ over t = 1..``last`` (default T)."""
+        last = self.T if last is None else last
+        return sp.Add(*(sp.Sum(self._base[f"G{lag}"][t] * self._chain(1, t - lag), (t, 1, last))
+                        for lag in self.lags)) * self._d0()
 
     # --------------------------------------------------------------- specialising
     def at(self, T: int) -> sp.Expr:
@@ -163,7 +206,8 @@ class GenericDerivative:
         >>> GenericDerivative(elman(), "U").at(2)
         E[1]*G0[1] + E[1]*G0[2]*J[2] + E[2]*G0[2]
         """
-        return sp.expand(self.expr.subs(self.T, int(T)).doit())
+        fixed = {self.T: int(T)} if self.tau is None else {self.T: int(T), self.tau: self.truncate}
+        return sp.expand(self.expr.subs(fixed).doit())
 
     def unrolled(self, T: int, *, concrete: bool = False) -> sp.Expr:
         """The form for ``T`` steps in the engine's terms: partial symbols (``∂h_2/∂h_1``), or with
@@ -176,6 +220,8 @@ class GenericDerivative:
         V*h_0*(1 - tanh(a_1)**2)*(-y_1 + yhat_1)
         """
         expr = self.at(T)
+        if expr == 0:  # e.g. an initial state truncated away (τ = 1)
+            return sp.S.Zero
         if not self.vector:
             found = sorted(expr.atoms(sp.Indexed), key=sp.default_sort_key)
             return expr.xreplace({q: self._entry(q, concrete)[0, 0] for q in found})

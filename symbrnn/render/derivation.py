@@ -131,10 +131,15 @@ def _product(factors) -> M:
     return M("·".join(texts), r" \cdot ".join(latexes))
 
 
-def _generic(d: TotalDerivative) -> tuple:
-    g = GenericForm(d.cell, d.wrt, mode=d.mode)
+def _generic(d: TotalDerivative, truncate: int | None = None) -> tuple:
+    g = GenericForm(d.cell, d.wrt, mode=d.mode, truncate=truncate)
     lhs = M(f"d{d.cell.loss_name}/d{d.wrt.name}", g.lhs_latex())
     blocks = [Equations((Row((lhs, M(g.text(), g.latex()))),))]
+    if truncate is not None:
+        blocks.append(Paragraph.of(
+            f"Truncated after τ = {truncate} steps: a loss at step t reaches {d.wrt.name} only through steps k"
+            " with t − τ < k ≤ t (paths at most τ − 1 steps back; the initial state is step 0). τ = 1 keeps the"
+            " explicit terms only; τ > T is the full sum."))
     if g.vector:
         s, L, th = g.s, d.cell.loss_name, d.wrt.name
         vector = M(f"{s}_t = (" + ", ".join(f"{n}_t" for n in g.states) + ")",
@@ -151,7 +156,7 @@ def _generic(d: TotalDerivative) -> tuple:
 
 
 def derivation_doc(d: TotalDerivative, *, evaluation=None, digits: int = 4, max_steps: int = 6,
-                   max_products: int = 64, simplify: bool = False) -> Doc:
+                   max_products: int = 64, simplify: bool = False, truncate: int | None = None) -> Doc:
     """The derivation ``d`` (with the numbers of ``evaluation``, if given) as a :class:`Doc`.
 
     Parameters
@@ -167,6 +172,8 @@ def derivation_doc(d: TotalDerivative, *, evaluation=None, digits: int = 4, max_
         The fully expanded form is built only up to this many products.
     simplify : bool
         Simplify the step partials (sympy.simplify); off by default.
+    truncate : int, optional
+        Adds the generic-T form truncated after τ steps (truncated BPTT).
     """
     values = _values(evaluation) if evaluation is not None else None
     mode = "forward mode: explicit + implicit terms" if d.mode == "forward" else "reverse mode: deltas"
@@ -186,6 +193,8 @@ def derivation_doc(d: TotalDerivative, *, evaluation=None, digits: int = 4, max_
     sections.append(Section("Fully expanded", _expanded(d, evaluation, digits, max_products)))
     if total_loss:
         sections.append(Section("Generic T", _generic(d)))
+        if truncate is not None:
+            sections.append(Section(f"Generic T, truncated after τ = {truncate} steps", _generic(d, truncate)))
     return Doc(title, tuple(sections))
 
 

@@ -175,6 +175,16 @@ class _Values:
                          else self.parenthesize(f, 50, strict=True))
         return self._join(parts)
 
+    def _print_Max(self, expr) -> str:  # a limit of a truncated sum, as a hand writes it: max(1, t - τ + 1)
+        return self._extreme("max", expr)
+
+    def _print_Min(self, expr) -> str:
+        return self._extreme("min", expr)
+
+    def _extreme(self, op: str, expr) -> str:
+        args = ", ".join(index(a, self._print) for a in sorted(expr.args, key=sp.default_sort_key))
+        return ("\\" if self._which else "") + op + "(" + args + ")"
+
     def _limits(self, expr) -> tuple[str, str, str]:
         (i, lo, hi), = expr.limits
         return self._print(i), index(lo, self._print), index(hi, self._print)
@@ -284,5 +294,5 @@ def latex(expr, *, values: Mapping | None = None, digits: int = 4, notation: Not
 
 
 #: unicode letters that can reach LaTeX through symbol names, as macros
-_GREEK = {"θ": r"\theta ", "η": r"\eta ", "δ": r"\delta ", "∂": r"\partial ", "α": r"\alpha ",
+_GREEK = {"θ": r"\theta ", "τ": r"\tau ", "η": r"\eta ", "δ": r"\delta ", "∂": r"\partial ", "α": r"\alpha ",
           "β": r"\beta ", "ε": r"\varepsilon ", "σ": r"\sigma ", "λ": r"\lambda ", "μ": r"\mu "}
