@@ -33,14 +33,10 @@ class GenericForm(GenericDerivative):
     # ------------------------------------------------------------------- printing
     @property
     def legend(self) -> tuple[tuple[str, str], ...]:
-        """What the vector symbols (and τ, when truncated) stand for; empty for a cell with one state."""
-        rows = ()
-        if self.vector:
-            rows = ((f"{self.s}_t", "(" + ", ".join(f"{s}_t" for s in self.states) + ")"),)
-        if self.truncate is not None:
-            rows += (("τ", f"{self.truncate}: truncated BPTT, a loss at step t reaches {self.wrt} only through"
-                           " steps k with t − τ < k ≤ t"),)
-        return rows
+        """What the vector symbols stand for (empty for a cell with one state)."""
+        if not self.vector:
+            return ()
+        return ((f"{self.s}_t", "(" + ", ".join(f"{s}_t" for s in self.states) + ")"),)
 
     def notation(self) -> dict:
         """How the indexed quantities print, for :func:`~symbrnn.render.text.text` and ``latex``."""
