@@ -35,6 +35,7 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
+from ..core import errors
 from ..core.kinds import INPUT, PARAM, STATE, TARGET
 from ..core.symbols import step
 from ..declare.functions import Softmax, logsumexp
@@ -342,10 +343,13 @@ def build_program(cell, T: int, values, *, wrts=None, forward=None, optimizer=No
     optimizer : SGD or Adam, optional
         The update step (default ``SGD(0.1)``).
     """
+    optimizer = optimizer or SGD(0.1)
+    if getattr(optimizer, "clip", None) is not None:
+        raise errors.SpecError("check: the update with clipping by norm is not checked (it couples every"
+                               " param's step); give the optimizer without clip")
     low = lowered(cell)
     vals = resolve_values(cell, T, values)
     quantities, leaves = _forward(low, T, vals)
-    optimizer = optimizer or SGD(0.1)
     wrts = params_of(cell, None) if wrts is None else list(wrts)
     matrix = _reverse_by_matrix(cell, wrts)
     forward = set(wrts if forward is None else forward)

@@ -182,9 +182,9 @@ def cmd_solve(args, out) -> int:
     values = checked_values(args.values, cell, T)
     if args.optimizer == "adam":
         optimizer = render.Adam(lr=args.lr or 0.001, beta1=args.beta1, beta2=args.beta2, eps=args.eps,
-                                eps_inside_sqrt=args.eps_inside_sqrt)
+                                eps_inside_sqrt=args.eps_inside_sqrt, clip=args.clip)
     else:
-        optimizer = render.SGD(lr=args.lr or 0.1)
+        optimizer = render.SGD(lr=args.lr or 0.1, clip=args.clip)
     solution = render.WorkedSolution(cell, T, values, wrt=args.wrt, digits=args.digits, optimizer=optimizer,
                                      mode=args.mode, updates=args.updates)
     emit(solution, args, out)

@@ -103,6 +103,8 @@ def _add_solve(sub) -> None:
     c.add_argument("--beta2", type=_fraction, default=0.999, metavar="B2", help="adam: second-moment decay (0.999)")
     c.add_argument("--eps", type=rate, default=1e-8, metavar="EPS", help="adam: ε (1e-8)")
     c.add_argument("--eps-inside-sqrt", action="store_true", help="adam: α·V̂/√(Ŝ + ε), as seed 003 writes it")
+    c.add_argument("--clip", type=rate, metavar="C",
+                   help="clip the gradients by their joint norm to at most C before each step")
     c.add_argument("--updates", type=positive, default=1, metavar="K",
                    help=f"update steps, each from the last one's params, tabled (default 1, at most {MAX_UPDATES})")
     _format_options(c)

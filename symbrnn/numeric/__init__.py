@@ -14,7 +14,7 @@ from .compiled import CompiledCell, compile_cell
 from .evaluate import Evaluation, evaluate, gradients, value
 from .gradients import loss_and_gradients
 from .jacobians import jacobian, jacobian_values
-from .optimizers import SGD, Adam, AdamState
+from .optimizers import SGD, Adam, AdamState, Clipping, clip_by_norm
 from .solution import Solution, solve
 
 compute_numbers_with(value=value, evaluate=evaluate, matrix_value=matrix.value, matrix_evaluate=matrix.evaluate)
@@ -22,11 +22,13 @@ compute_numbers_with(value=value, evaluate=evaluate, matrix_value=matrix.value, 
 __all__ = [
     "Adam",
     "AdamState",
+    "Clipping",
     "CompiledCell",
     "Evaluation",
     "SGD",
     "Solution",
     "backward_table",
+    "clip_by_norm",
     "compile_cell",
     "evaluate",
     "gradients",

@@ -10,6 +10,11 @@ Seed 003 writes the last line with ε under the root, α·V̂/√(Ŝ + ε); pass
 ``eps_inside_sqrt=True`` for that variant. :mod:`symbrnn.render.optimizers`
 writes each step out with its numbers.
 
+Either optimizer takes ``clip=c``: before the step, every gradient is scaled
+by s = min(1, c/(‖g‖ + 10⁻⁶)), with ‖g‖ the 2-norm of all the step's
+gradients together, as ``torch.nn.utils.clip_grad_norm_`` does
+(:func:`clip_by_norm`). The direction is kept; only a long step is shortened.
+
 Examples
 --------
 >>> SGD(lr=0.1).step({"w": 0.5}, {"w": -0.2})
@@ -27,6 +32,15 @@ array([[0.99, 1.01],
        [1.  , 0.99]])
 >>> SGD(lr=0.5).step({"b": np.array([1.0, 2.0])}, {"b": np.array([2.0, 2.0])})["b"]
 array([0., 1.])
+
+Clipping by norm: the gradients (3, 4) have norm 5, so with c = 1 they are
+scaled by about 1/5:
+
+>>> c = clip_by_norm({"w": 3.0, "u": np.array([4.0])}, 1.0)
+>>> round(c.norm, 6), round(c.scale, 6), round(c.grads["w"], 6), c.clipped
+(5.0, 0.2, 0.6, True)
+>>> SGD(lr=1.0, clip=1.0).step({"w": 0.0, "u": np.array([0.0])}, {"w": 3.0, "u": np.array([4.0])})["u"].round(6)
+array([-0.8])
 """
 
 from __future__ import annotations
@@ -35,7 +49,82 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["SGD", "Adam", "AdamMoments", "AdamState"]
+from ..core import errors
+
+__all__ = ["CLIP_EPS", "SGD", "Adam", "AdamMoments", "AdamState", "Clipping", "clip_by_norm"]
+
+CLIP_EPS = 1e-6  # added to the norm before dividing, as torch.nn.utils.clip_grad_norm_ does
+
+
+@dataclass(frozen=True)
+class Clipping:
+    """One clipping by norm: the gradients' joint norm, the bound ``max_norm``, the scale and the result.
+
+    Attributes
+    ----------
+    norm : float
+        ‖g‖, the 2-norm of every gradient's entries together.
+    max_norm : float
+        The bound c.
+    scale : float
+        s = min(1, c/(‖g‖ + 10⁻⁶)); every gradient is multiplied by it.
+    grads : dict
+        θ -> s·dL/dθ, each of its own shape.
+    given : dict
+        θ -> dL/dθ, the gradients before clipping.
+    """
+
+    norm: float
+    max_norm: float
+    scale: float
+    grads: dict
+    given: dict
+
+    @property
+    def clipped(self) -> bool:
+        """Whether the gradients were shortened (s < 1)."""
+        return self.scale < 1.0
+
+
+def clip_by_norm(grads: dict, max_norm: float) -> Clipping:
+    """Scale ``grads`` so that their joint 2-norm is at most ``max_norm`` (torch's ``clip_grad_norm_``).
+
+    Parameters
+    ----------
+    grads : dict
+        θ -> dL/dθ, numbers or arrays.
+    max_norm : float
+        The bound c > 0.
+
+    Returns
+    -------
+    Clipping
+        The norm, the scale s = min(1, c/(‖g‖ + 10⁻⁶)) and the scaled gradients.
+
+    Examples
+    --------
+    >>> clip_by_norm({"w": 0.3}, 1.0).scale
+    1.0
+    """
+    _check_clip(max_norm)
+    arrays = {k: _number(v) for k, v in grads.items()}
+    norm = float(np.sqrt(sum(float(np.sum(np.square(a))) for a in arrays.values())))
+    if not np.isfinite(norm):
+        raise errors.ValuesError(f"clip_by_norm: the gradients' norm is {norm}; clipping needs finite gradients")
+    scale = min(1.0, float(max_norm) / (norm + CLIP_EPS))
+    return Clipping(norm, float(max_norm), scale, {k: _number(scale * a) for k, a in arrays.items()}, arrays)
+
+
+def _check_clip(clip) -> None:
+    if clip is None:
+        return
+    if isinstance(clip, bool) or not isinstance(clip, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(clip) or clip <= 0:
+        raise errors.SpecError(f"clip={clip!r}: give the largest gradient norm allowed, a positive number")
+
+
+def _clipped(grads: dict, clip) -> dict:
+    return grads if clip is None else clip_by_norm(grads, clip).grads
 
 
 @dataclass(frozen=True)
@@ -46,12 +135,19 @@ class SGD:
     ----------
     lr : float
         The learning rate η.
+    clip : float, optional
+        Clip the gradients by their joint norm to at most this before the step (:func:`clip_by_norm`).
     """
 
     lr: float = 0.1
+    clip: float | None = None
+
+    def __post_init__(self):
+        _check_clip(self.clip)
 
     def step(self, params: dict, grads: dict) -> dict:
         """The new parameters (numbers or arrays, each of its own shape)."""
+        grads = _clipped({k: grads[k] for k in params}, self.clip)
         return {k: _number(_number(params[k]) - self.lr * _number(grads[k])) for k in params}
 
 
@@ -91,6 +187,9 @@ class Adam:
     eps : float
     eps_inside_sqrt : bool
         Use α·V̂/√(Ŝ + ε) (seed 003) instead of α·V̂/(√Ŝ + ε).
+    clip : float, optional
+        Clip the gradients by their joint norm to at most this before the step (:func:`clip_by_norm`);
+        :meth:`moments` takes one gradient as given, so pass it the clipped one.
     """
 
     lr: float = 0.001
@@ -98,6 +197,10 @@ class Adam:
     beta2: float = 0.999
     eps: float = 1e-8
     eps_inside_sqrt: bool = False
+    clip: float | None = None
+
+    def __post_init__(self):
+        _check_clip(self.clip)
 
     def moments(self, name: str, theta, g, state: AdamState | None = None) -> AdamMoments:
         """Every number of one parameter's step from ``state`` (zero moments by default).
@@ -120,6 +223,7 @@ class Adam:
         """The new parameters and moments after one step from ``state`` (zero moments by default)."""
         state = state or AdamState()
         new, out = {}, AdamState(state.k + 1)
+        grads = _clipped({k: grads[k] for k in params}, self.clip)
         for name in params:
             m = self.moments(name, params[name], grads[name], state)
             new[name], out.V[name], out.S[name] = m.new, m.V, m.S

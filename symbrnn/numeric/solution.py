@@ -38,7 +38,7 @@ from ..declare.values import resolve_values
 from ..derive.total import derive
 from .evaluate import Evaluation
 from .gradients import loss_and_gradients
-from .optimizers import SGD, Adam, AdamState
+from .optimizers import SGD, Adam, AdamState, Clipping, clip_by_norm
 
 __all__ = ["MAX_UPDATES", "Solution", "UpdateStep", "solve", "train"]
 
@@ -63,6 +63,8 @@ class Solution:
     optimizer : SGD or Adam
     adam_state : AdamState or None
         The moments the update started from.
+    clipping : Clipping or None
+        The clipping by norm before the update, when the optimizer has ``clip``.
     """
 
     cell: Cell
@@ -75,7 +77,13 @@ class Solution:
     updated: dict
     optimizer: object
     adam_state: AdamState | None = None
+    clipping: Clipping | None = None
     _locals: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def step_gradients(self) -> dict:
+        """The gradients the update used: clipped by norm when the optimizer clips, else dL/dθ."""
+        return self.clipping.grads if self.clipping is not None else self.gradients
 
     @property
     def first(self) -> Evaluation:
@@ -123,14 +131,21 @@ def solve(cell: Cell, T: int, values, *, wrt=None, optimizer=None, mode: str | N
         updated, _ = optimizer.step(chosen, gradients, adam_state)
     else:
         updated = optimizer.step(chosen, gradients)
-    return Solution(cell, T, mode, wrt, evaluations, params, gradients, updated, optimizer, adam_state)
+    clipping = _clipping(optimizer, gradients)
+    return Solution(cell, T, mode, wrt, evaluations, params, gradients, updated, optimizer, adam_state, clipping)
+
+
+def _clipping(optimizer, grads: dict) -> Clipping | None:
+    clip = getattr(optimizer, "clip", None)
+    return None if clip is None else clip_by_norm(grads, clip)
 
 
 @dataclass(frozen=True)
 class UpdateStep:
     """Update step k of :func:`train`: the params it started from, their loss and gradients, and the result.
 
-    ``adam`` holds Adam's moments after the step (None for SGD).
+    ``adam`` holds Adam's moments after the step (None for SGD), ``clipping`` the clipping by norm
+    before it (None when the optimizer does not clip).
     """
 
     k: int
@@ -139,6 +154,7 @@ class UpdateStep:
     gradients: dict
     updated: dict
     adam: AdamState | None = None
+    clipping: Clipping | None = None
 
 
 def train(cell: Cell, T: int, values, *, wrt=None, optimizer=None, updates: int = 1,
@@ -160,6 +176,7 @@ def train(cell: Cell, T: int, values, *, wrt=None, optimizer=None, updates: int 
             new, state = optimizer.step(chosen, grads, state)
         else:
             new = optimizer.step(chosen, grads)
-        out.append(UpdateStep(k, dict(params), float(loss), dict(grads), new, state))
+        out.append(UpdateStep(k, dict(params), float(loss), dict(grads), new, state,
+                              _clipping(optimizer, {th: grads[th] for th in wrt})))
         params = {**params, **new}
     return out

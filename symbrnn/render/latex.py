@@ -43,7 +43,10 @@ _UNICODE = {"θ": r"$\theta$", "η": r"$\eta$", "δ": r"$\delta$", "∂": r"$\pa
             "Π": r"$\Pi$", "·": r"$\cdot$", "—": "---", "–": "--", "≤": r"$\le$", "≥": r"$\ge$",
             "×": r"$\times$", "α": r"$\alpha$", "β": r"$\beta$", "ε": r"$\varepsilon$", "σ": r"$\sigma$",
             "→": r"$\to$", "←": r"$\leftarrow$", "−": "-", "²": r"$^2$", "√": r"$\surd$", "ŷ": r"$\hat y$",
-            "Ŝ": r"$\hat S$"}
+            "Ŝ": r"$\hat S$", "‖": r"$\Vert$", "κ": r"$\kappa$", "τ": r"$\tau$", "⁻": r"$^{-}$",
+            **{d: f"$^{{{i}}}$" for i, d in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹") if i != 2}}
+_MARKS = {"\u0302": "\x00", "\u0303": "\x01"}  # combining hat (V̂) and tilde (g̃) after a letter
+_ACCENTS = {"\x00": r"\hat", "\x01": r"\tilde"}
 
 
 def escape(s: str) -> str:
@@ -54,16 +57,16 @@ def escape(s: str) -> str:
     >>> escape("dL/dθ_t & 50%")
     'dL/d$\\\\theta$\\\\_t \\\\& 50\\\\%'
     """
-    s = re.sub("(\\w)\u0302", lambda m: "\x00" + m.group(1), s)  # a combining hat: V̂
+    s = re.sub("(\\w)([\u0302\u0303])", lambda m: _MARKS[m.group(2)] + m.group(1), s)  # V̂, g̃
     out = []
-    hat = False
+    accent = None
     for ch in s:
-        if ch == "\x00":
-            hat = True
+        if ch in _ACCENTS:
+            accent = _ACCENTS[ch]
             continue
-        if hat:
-            out.append(r"$\hat{" + ch + "}$")
-            hat = False
+        if accent:
+            out.append(f"${accent}{{{ch}}}$")
+            accent = None
             continue
         if ch in _SPECIAL:
             out.append(_SPECIAL[ch])

@@ -44,7 +44,7 @@ from .arrays import tensor_m
 from .cellview import cell_equations, cell_quantities
 from .doc import Doc, Equations, M, Paragraph, Row, Section, Table
 from .matrix import delta_label
-from .optimizers import Adam, describe
+from .optimizers import Adam, clipping_rows, describe
 from .text import number
 
 __all__ = ["NUMBERING", "arrays_text", "matrix_solution_doc", "update_steps"]
@@ -245,17 +245,18 @@ def _gradient(ws, th: str) -> Section:
     return Section(f"Gradient with respect to {th}", (intro, Equations(tuple(rows))))
 
 
-def _adam_rows(ws, th: str) -> list[Row]:
-    """Adam's moments of one param, as arrays (every entry updated on its own)."""
-    opt, digits = ws.optimizer, ws.digits
-    m = opt.moments(th, ws.params[th], ws.gradients[th], ws.adam_state)
+def _adam_rows(ws, th: str, g: tuple) -> list[Row]:
+    """Adam's moments of one param, as arrays (every entry updated on its own); ``g`` is the gradient used
+    (text, LaTeX): dL/dθ, or g̃ when clipped."""
+    opt, digits, (gt, gx) = ws.optimizer, ws.digits, g
+    m = opt.moments(th, ws.params[th], ws.solution.step_gradients[th], ws.adam_state)
     k, b1, b2 = m.k, f"{opt.beta1:g}", f"{opt.beta2:g}"
     rows = []
     for name, latex, rule, rule_tex, value, label in (
-            (f"V_{k}[{th}]", f"V_{{{k}}}[{th}]", f"{b1}·V_{k - 1} + (1 - {b1})·dL/d{th}",
-             rf"{b1} V_{{{k - 1}}} + (1 - {b1}) \frac{{dL}}{{d{th}}}", m.V, "first moment"),
-            (f"S_{k}[{th}]", f"S_{{{k}}}[{th}]", f"{b2}·S_{k - 1} + (1 - {b2})·(dL/d{th})²",
-             rf"{b2} S_{{{k - 1}}} + (1 - {b2}) \left(\frac{{dL}}{{d{th}}}\right)^2", m.S, "second moment"),
+            (f"V_{k}[{th}]", f"V_{{{k}}}[{th}]", f"{b1}·V_{k - 1} + (1 - {b1})·{gt}",
+             rf"{b1} V_{{{k - 1}}} + (1 - {b1}) {gx}", m.V, "first moment"),
+            (f"S_{k}[{th}]", f"S_{{{k}}}[{th}]", f"{b2}·S_{k - 1} + (1 - {b2})·({gt})²",
+             rf"{b2} S_{{{k - 1}}} + (1 - {b2}) \left({gx}\right)^2", m.S, "second moment"),
             (f"V̂_{k}[{th}]", rf"\hat V_{{{k}}}[{th}]", f"V_{k}/(1 - {b1}^{k})",
              rf"\frac{{V_{{{k}}}}}{{1 - {b1}^{{{k}}}}}", m.V_hat, "bias correction"),
             (f"Ŝ_{k}[{th}]", rf"\hat S_{{{k}}}[{th}]", f"S_{k}/(1 - {b2}^{k})",
@@ -284,10 +285,17 @@ def _explicit_deltas(sweep, expr):
 
 
 def _update(ws) -> Section:
-    opt, digits, rows = ws.optimizer, ws.digits, []
+    opt, digits, rows, clipping = ws.optimizer, ws.digits, [], ws.solution.clipping
+    g = (lambda th: (f"g̃[{th}]", rf"\tilde g[{th}]")) if clipping else (
+        lambda th: (f"dL/d{th}", rf"\frac{{dL}}{{d{th}}}"))
+    if clipping is not None:
+        rows += clipping_rows(clipping, digits, per_param=False)
+        for th in ws.wrt:
+            rows += _with_value((M(*g(th)), M(f"s·dL/d{th}", rf"s \frac{{dL}}{{d{th}}}")), clipping.grads[th],
+                                digits, "clipped gradient")
     for th in ws.wrt:
         if isinstance(opt, Adam):
-            rows += _adam_rows(ws, th)
+            rows += _adam_rows(ws, th, g(th))
             k = (ws.adam_state.k if ws.adam_state else 0) + 1
             root = f"√(Ŝ_{k} + ε)" if opt.eps_inside_sqrt else f"(√Ŝ_{k} + ε)"
             rule = f"{th} - {opt.lr:g}·V̂_{k}/{root}"
@@ -295,8 +303,8 @@ def _update(ws) -> Section:
                    if opt.eps_inside_sqrt else
                    rf"{th} - {opt.lr:g} \frac{{\hat V_{{{k}}}}}{{\sqrt{{\hat S_{{{k}}}}} + \varepsilon}}")
         else:
-            rule = f"{th} - {opt.lr:g}·dL/d{th}"
-            tex = rf"{th} - {opt.lr:g} \frac{{dL}}{{d{th}}}"
+            rule = f"{th} - {opt.lr:g}·{g(th)[0]}"
+            tex = rf"{th} - {opt.lr:g} {g(th)[1]}"
         rows += _with_value((M(th, th), M(rule, tex)), ws.updated[th], digits, "update", op="←")
     return Section("Update", (Paragraph.of(describe(opt)), Equations(tuple(rows))))
 
@@ -314,7 +322,10 @@ def update_steps(steps, digits: int) -> tuple:
                 rows += _with_value((M(f"S[{th}]", f"S[{th}]"),), step.adam.S[th], digits, "second moment")
             rows += _with_value((M(th, th),), step.updated[th], digits, "after the step", op="←")
         loss = arrays_text(step.loss, digits)
-        blocks += [Paragraph.of(f"Step k = {step.k}: L = {loss} before it."), Equations(tuple(rows))]
+        clip = "" if step.clipping is None else (
+            f" The gradients' norm is {number(step.clipping.norm, digits)}, so they are scaled by"
+            f" s = {number(step.clipping.scale, digits)} before the step.")
+        blocks += [Paragraph.of(f"Step k = {step.k}: L = {loss} before it.{clip}"), Equations(tuple(rows))]
     return tuple(blocks)
 
 

@@ -41,7 +41,7 @@ from .forms import RecursiveForm
 from .latex import math_block
 from .markdown import doc_markdown
 from .matrixsolution import matrix_solution_doc, update_steps
-from .optimizers import AdamState, describe, explain, updates_table
+from .optimizers import AdamState, clipping_rows, describe, explain, updates_table
 from .recursion import generic_recursion
 from .tables import delta_table, forward_table, gradient_table
 from .text import number
@@ -307,15 +307,20 @@ class WorkedSolution:
 
     def _update(self) -> Section:
         blocks = [Paragraph.of(describe(self.optimizer))]
+        clipping, used = self.solution.clipping, self.solution.step_gradients
+        if clipping is not None:
+            blocks.append(Equations(clipping_rows(clipping, self.digits)))
         rows = []
         for th in self.wrt:
-            r, _ = explain(self.optimizer, th, self.params[th], self.gradients[th], self.digits, self.adam_state)
+            r, _ = explain(self.optimizer, th, self.params[th], used[th], self.digits, self.adam_state,
+                           clipped=clipping is not None)
             rows += r
         blocks.append(Equations(tuple(rows)))
-        table = tuple((th, _num(self.params[th], self.digits), _num(self.gradients[th], self.digits),
-                       _num(self.updated[th], self.digits)) for th in self.wrt)
-        blocks.append(Table(("θ", "before", M("dL/dθ", r"\frac{dL}{d\theta}"), "after"), table,
-                            title="Parameters after the update"))
+        n = lambda x: _num(x, self.digits)  # noqa: E731
+        g = (lambda th: (n(self.gradients[th]), n(used[th]))) if clipping else (lambda th: (n(self.gradients[th]),))
+        table = tuple((th, n(self.params[th]), *g(th), n(self.updated[th])) for th in self.wrt)
+        columns = ("θ", "before", M("dL/dθ", r"\frac{dL}{d\theta}"), *(["g̃"] if clipping else []), "after")
+        blocks.append(Table(columns, table, title="Parameters after the update"))
         return Section("Update", tuple(blocks))
 
 
