@@ -161,8 +161,12 @@ class StepKernels:
 
     def template_row(self, t: int, trace: dict, values: Values) -> list[float]:
         """The value of every template at step ``t``, in :meth:`template_index` order."""
-        row = _guarded(self._terms_fn, t, "a derivative", *self._step_args(t, trace, values))
-        return [_finite(v, f"∂{k[0]}/∂{k[1]} at step {t}") for k, v in zip(self._keys, row, strict=True)]
+        row = numpy.asarray(_guarded(self._terms_fn, t, "a derivative", *self._step_args(t, trace, values)),
+                         dtype=float)
+        if not numpy.isfinite(row).all():  # name the first bad one; formatting every key each step costs more
+            k, x = next((k, x) for k, x in zip(self._keys, row, strict=True) if not math.isfinite(x))
+            _finite(x, f"∂{k[0]}/∂{k[1]} at step {t}")
+        return row.tolist()
 
     def _step_args(self, t: int, trace: dict, values: Values) -> list:
         args = [trace[n][t] for n in self.data + self.order]
