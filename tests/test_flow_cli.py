@@ -75,8 +75,8 @@ def test_a_gated_cell_says_no_simple_bound():
     v = {n: 0.5 * rng.normal(size=cell.shape(n)) for n in cell.names("param")}
     v |= {"x": rng.normal(size=(4, 2)), "y": rng.normal(size=(4, 2))}
     text = render.to_text(render.renderable(flow(cell, 4, v)), width=100)
-    assert "h[0] is not one activation of its previous states (a gated or additive update): no simple bound" in text
-    assert "bound^ℓ" not in text
+    assert "lstm is a gated cell: the whole step Jacobian has no simple bound" in text
+    assert "bound^ℓ" not in text and "‖Π diag(f)‖" in text
 
 
 def test_number_formatting_never_underflows():
@@ -111,7 +111,7 @@ def test_flow_json_has_full_precision_and_no_nan():
     doc = json.loads(r.stdout)
     assert doc["verdict"] == "exploding" and doc["T"] == 12 and doc["states"] == ["h"]
     assert doc["bound"] == {"holds": True, "expr": "Abs(U)", "matrix": "U", "factor": "1", "value": 1.5,
-                            "reason": None, "activations": {"tanh": "1"}}
+                            "reason": None, "activations": {"tanh": "1"}, "gates": []}
     assert len(doc["norms"]) == 13 and doc["norms"][0] == 1.0
     assert all(n <= 1.5 ** k * (1 + 1e-12) for k, n in enumerate(doc["norms"]))
     assert doc["truncation"]["truncate"] == ["random", 0.5, 3] and doc["truncation"]["lost"] is None

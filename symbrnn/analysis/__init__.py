@@ -5,7 +5,9 @@
   the fitted rate per step, and truncated BPTT's distance to the full gradient;
 - :func:`step_bound` and :func:`derivative_max`: ‖∂h_t/∂h_{t-1}‖ ≤ ‖U‖·max|f'|
   with max|f'| found by sympy (σ' ≤ 1/4, tanh' ≤ 1, relu' ≤ 1), or the reason
-  there is no simple bound.
+  there is no simple bound;
+- :func:`gated_paths`: for a gated cell, each state s_t = g_t ⊙ s_{t-1} + r_t
+  with its gate g_t, the direct path whose Jacobian is diag(g_t).
 
 Layer: above numeric (it reads the step partials of
 :mod:`symbrnn.numeric.steparrays`), below render (which draws a :class:`Flow`).
@@ -21,6 +23,7 @@ Examples
 
 from .bounds import StepBound, derivative_max, step_bound
 from .flow import MAX_LAG, Flow, Truncation, flow
+from .gates import GatedPath, gated_paths
 from .products import FACTOR, VERDICTS, fitted_rate, log_product_norms, verdict
 
 __all__ = [
@@ -28,11 +31,13 @@ __all__ = [
     "MAX_LAG",
     "VERDICTS",
     "Flow",
+    "GatedPath",
     "StepBound",
     "Truncation",
     "derivative_max",
     "fitted_rate",
     "flow",
+    "gated_paths",
     "log_product_norms",
     "step_bound",
     "verdict",

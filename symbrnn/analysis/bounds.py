@@ -9,8 +9,10 @@ without h_{t-1}) with A made of params, has the step Jacobian
 J_t = diag(f'(a_t))·A, so ‖J_t‖₂ ≤ max|f'|·‖A‖₂ and a product over k steps
 is at most (max|f'|·‖A‖₂)^k. For seed 003's scalar h_t = σ(w·h_{t-1} + …)
 that is |w|/4: the gradient vanishes for every input when |w| < 4. A cell
-whose states are not of this form (a gated cell) gets no simple bound, and
-:attr:`StepBound.reason` says why.
+whose states are not of this form gets no simple bound, and
+:attr:`StepBound.reason` says why. For a gated cell (LSTM, GRU) the bound
+that holds is on the direct path s_{t-1} → s_t through the gate
+(:mod:`.gates`): :attr:`StepBound.gates` lists it.
 
 Examples
 --------
@@ -22,6 +24,10 @@ Examples
 >>> b = step_bound(elman())
 >>> b.expr, b.value({"U": -0.8})
 (Abs(U), 0.8)
+>>> from symbrnn.cells import lstm
+>>> g = step_bound(lstm(2, 3))
+>>> g.holds, [(p.state, str(p.gate), p.whole) for p in g.gates]
+(False, [('c', 'f_t', True)])
 """
 
 from __future__ import annotations
@@ -30,25 +36,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
-from sympy.calculus.util import function_range
 
 from ..core.display import Displayed
 from ..core.kinds import PARAM, STATE
 from ..core.symbols import Prev, now, prev
 from ..declare.cell import Cell
 from ..declare.lower import components, lowered
+from .gates import GatedPath, gated_paths
+from .ranges import X, value_range
 
 __all__ = ["StepBound", "derivative_max", "step_bound"]
 
-_X = sp.Symbol("x", real=True)
-
-
-def _range(expr, x, domain):
-    try:
-        found = function_range(expr, x, domain)
-    except (NotImplementedError, ValueError, TypeError):
-        return None
-    return found if isinstance(found, sp.Set) and not found.is_empty else None
 
 
 def _sup_abs(expr, x, domain=sp.S.Reals):
@@ -63,7 +61,7 @@ def _sup_abs(expr, x, domain=sp.S.Reals):
             if not where.is_empty:
                 found.append(_sup_abs(piece, x, where))
         return None if any(f is None for f in found) else sp.Max(*found)
-    values = _range(expr, x, domain) or _range(expr.rewrite(sp.exp), x, domain)
+    values = value_range(expr, x, domain) or value_range(expr.rewrite(sp.exp), x, domain)
     if values is None:
         return None
     return sp.Max(sp.Abs(values.inf), sp.Abs(values.sup))
@@ -80,17 +78,17 @@ def derivative_max(f) -> sp.Expr | None:
     -------
     sympy number (``oo`` if unbounded) or None
     """
-    fx = f(_X)
-    d = sp.diff(fx, _X)
+    fx = f(X)
+    d = sp.diff(fx, X)
     y = sp.Dummy("y", real=True)
     own = d.xreplace({fx: y})  # the derivative in terms of f's own output
-    if _X not in own.free_symbols and y in own.free_symbols:
-        outputs = _range(fx, _X, sp.S.Reals) or _range(fx.rewrite(sp.exp), _X, sp.S.Reals)
+    if X not in own.free_symbols and y in own.free_symbols:
+        outputs = value_range(fx, X, sp.S.Reals) or value_range(fx.rewrite(sp.exp), X, sp.S.Reals)
         if outputs is not None:
             found = _sup_abs(own, y, outputs)
             if found is not None:
                 return found
-    return _sup_abs(d, _X)
+    return _sup_abs(d, X)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +110,8 @@ class StepBound(Displayed):
         The bound in closed form for a scalar state (``Abs(w)/4``).
     reason : str or None
         Why there is no simple bound (None when there is one).
+    gates : tuple of GatedPath
+        For a gated cell, each state s_t = g_t ⊙ s_{t-1} + r_t: the direct path's bound (see :mod:`.gates`).
     """
 
     cell_name: str
@@ -121,6 +121,7 @@ class StepBound(Displayed):
     matrix_name: str | None = None
     expr: sp.Expr | None = None
     reason: str | None = None
+    gates: tuple[GatedPath, ...] = ()
 
     @property
     def holds(self) -> bool:
@@ -175,8 +176,7 @@ def step_bound(cell: Cell) -> StepBound:
     for s, e in _full_exprs(low).items():
         split = _split(e)
         if split is None:
-            return StepBound(cell.name, reason=f"{s} is not one activation of its previous states"
-                                               " (a gated or additive update): no simple bound")
+            return _gated(cell, s)
         f, arg = split
         row = [sp.diff(arg, o) for o in olds]
         if any(not (r.free_symbols <= params) for r in row):  # a coefficient that is not made of params alone
@@ -191,6 +191,17 @@ def step_bound(cell: Cell) -> StepBound:
     A = sp.Matrix(rows)
     return StepBound(cell.name, acts, factor, A, _param_named(cell, A), factor * sp.Abs(A[0, 0]) if A.shape == (1, 1)
                      else None)
+
+
+def _gated(cell: Cell, s: str) -> StepBound:
+    """The StepBound of a cell whose state ``s`` is not one activation: no simple bound, and the gated paths."""
+    gates = gated_paths(cell)
+    if not gates:
+        return StepBound(cell.name, reason=f"{s} is not one activation of its previous states"
+                                           " (a gated or additive update): no simple bound")
+    said = "; ".join(p.statement() for p in gates)
+    return StepBound(cell.name, reason=f"{cell.name} is a gated cell: the whole step Jacobian has no simple bound,"
+                                       f" but the direct path through the gate has one. {said}.", gates=gates)
 
 
 def _param_named(cell: Cell, A: sp.Matrix) -> str | None:

@@ -18,15 +18,17 @@ array([0.876, 0.124, 0.   , 0.   ])
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.display import Displayed
 from ..declare.cell import Cell
+from ..numeric.compiled import compile_cell
 from ..numeric.steparrays import StepArrays, full_gradient, step_arrays
 from ..numeric.truncation import check_truncate, distance, lag_contributions, truncated_gradient
 from .bounds import StepBound, step_bound
+from .gates import direct_log_norms
 from .products import FACTOR, fitted_rate, log_product_norms, verdict
 
 __all__ = ["MAX_LAG", "Flow", "Truncation", "flow"]
@@ -87,6 +89,9 @@ class Flow(Displayed):
     truncation : Truncation or None
     factor : float
         The verdict's factor (:data:`~symbrnn.analysis.products.FACTOR`).
+    direct : dict
+        For a gated cell, each gated state (``bound.gates``) -> log ‖Π diag(g_j)‖ by lag 0..T: the direct
+        path's product through the gate alone (:func:`~.gates.direct_log_norms`).
     """
 
     cell: Cell
@@ -102,6 +107,7 @@ class Flow(Displayed):
     bound_value: float | None
     truncation: Truncation | None
     factor: float = FACTOR
+    direct: dict = field(default_factory=dict)
 
     @property
     def norms(self) -> np.ndarray:
@@ -182,8 +188,12 @@ def flow(cell: Cell, T: int, values, *, wrt=None, truncate=None, max_lag: int | 
     bound = step_bound(cell)
     params = _named_params(cell, values)
     trunc = None if truncate is None else _truncation(a, truncate, full, rows, rest)
+    direct = {}
+    if bound.gates:
+        forward = compile_cell(cell).forward(values, T=a.T)
+        direct = {p.state: direct_log_norms(p, forward, a.T) for p in bound.gates}
     return Flow(cell, a.T, a.states, logs, rate, verdict(rate, a.T, factor), _by_name(a, rows), a.assemble(rest),
-                a.assemble(full), bound, bound.value(params) if bound.holds else None, trunc, factor)
+                a.assemble(full), bound, bound.value(params) if bound.holds else None, trunc, factor, direct)
 
 
 def _named_params(cell: Cell, values) -> dict:

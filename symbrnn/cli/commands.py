@@ -255,7 +255,11 @@ def flow_json(f) -> dict:
         "shares": [float(x) for x in f.shares()], "max_lag": f.max_lag,
         "bound": {"holds": b.holds, "expr": None if b.expr is None else str(b.expr), "matrix": b.matrix_name,
                   "factor": None if b.factor is None else str(b.factor), "value": f.bound_value, "reason": b.reason,
-                  "activations": {k: str(v) for k, v in b.activations.items()}},
+                  "activations": {k: str(v) for k, v in b.activations.items()},
+                  "gates": [{"state": p.state, "gate": str(p.gate), "low": str(p.low), "high": str(p.high),
+                             "whole": p.whole, "reads": list(p.reads),
+                             "log10_direct_norms": [_finite(x / np.log(10)) for x in f.direct.get(p.state, [])]}
+                            for p in b.gates]},
         "gradients": {k: plain(v) for k, v in f.gradients.items()},
         "truncation": None,
     }

@@ -112,7 +112,8 @@ NORM = _m("‖J_T⋯J_{T-ℓ+1}‖", r"\lVert J_T \cdots J_{T-\ell+1} \rVert")
 def _bound_section(f: Flow, digits: int) -> Section:
     b = f.bound
     if not b.holds:
-        return Section("Bound", (Paragraph.of(b.reason),))
+        rows = tuple(r for p in b.gates for r in _gate_rows(p))
+        return Section("Bound", (Paragraph.of(b.reason),) + ((Equations(rows),) if rows else ()))
     rows = [Row((_m(f"max|{n}'|", r"\max\lvert " + _tex_name(n) + r"' \rvert"), M.of(v)))
             for n, v in b.activations.items()]
     (state, *_more) = f.cell.names("state")
@@ -130,6 +131,21 @@ def _bound_section(f: Flow, digits: int) -> Section:
     return Section("Bound", (Equations(tuple(rows)),))
 
 
+def _gate_rows(p) -> tuple[Row, ...]:
+    """A gated state's direct path: ∂s_t/∂s_{t-1} = diag(g_t) (+ the paths through the gates), g's range,
+    and the bound on the direct path's product."""
+    s, g, gx = p.state, text(p.gate).replace("- ", "− "), latex(p.gate)
+    gj, gjx = g.replace("_t", "_j"), gx.replace("_{t}", "_{j}")
+    jac = _m(f"∂{s}_t/∂{s}_{{t-1}}", rf"\frac{{\partial {s}_t}}{{\partial {s}_{{t-1}}}}")
+    rest = ("", "") if p.whole else (" + (through the gates)", r" + (\text{through the gates})")
+    high = text(p.high)
+    return (Row((jac, _m(f"diag({g}){rest[0]}", rf"\operatorname{{diag}}({gx}){rest[1]}"))),
+            Row((_m(f"{text(p.low)} ≤ {g} ≤ {high}", rf"{latex(p.low)} \le {gx} \le {latex(p.high)}"),)),
+            Row((_le(_m(f"‖Π_{{k steps}} diag({gj})‖",
+                        rf"\lVert \prod_{{k\ \mathrm{{steps}}}} \operatorname{{diag}}({gjx}) \rVert"),
+                     _m("1", "1") if p.high == 1 else _m(f"{high}^k", f"{latex(p.high)}^k")),), "the direct path"))
+
+
 def _le(a: M, b: M) -> M:
     return M(f"{a.text} ≤ {b.text}", f"{a.latex} \\le {b.latex}")
 
@@ -143,12 +159,17 @@ def _norms_table(f: Flow, digits: int) -> Table:
     columns = [M("lag ℓ", r"\text{lag } \ell"), NORM]
     if f.bound_value is not None:
         columns.append(M("bound^ℓ", r"\text{bound}^{\ell}"))
+    gates = {p.state: p for p in f.bound.gates if p.state in f.direct}
+    for p in gates.values():  # the direct path through each gate: ‖Π diag(f_j)‖
+        g, gx = text(p.gate).replace("_t", "").replace("- ", "− "), latex(p.gate).replace("_{t}", "")
+        columns.append(M(f"‖Π diag({g})‖", rf"\lVert \prod \operatorname{{diag}}({gx}) \rVert"))
     columns.append(M("share of dL/dθ", r"\text{share of } dL/d\theta"))
     rows = []
     for lag in lags_shown(f.T):
         row = [str(lag), scientific(f.log_norms[lag], digits)]
         if f.bound_value is not None:
             row.append(scientific(lag * math.log(f.bound_value) if f.bound_value > 0 else -math.inf, digits))
+        row += [scientific(f.direct[s][lag], digits) for s in gates]
         row.append(f"{shares[lag]:.{digits}f}" if lag <= f.max_lag else "")
         rows.append(tuple(row))
     return Table(tuple(columns), tuple(rows))
