@@ -228,3 +228,17 @@ def test_the_bptt_plan_ticks_once_per_level():
         BPTTPlan(low)
     levels = 2 * 2 + 1  # the components of c and h, then the loss
     assert events == [("differentiating cell 'lstm_gomez' for BPTT", k, levels) for k in range(levels + 1)]
+
+
+def test_flow_ticks_once_per_step_and_the_cli_bar_shows_it(monkeypatch, terminal):
+    from symbrnn.analysis import flow
+
+    values = {"w": .5, "U": .5, "V": .5, "b": 0.0, "c": .1, "x": [0.0] * 30, "y": [0.0] * 30}
+    events = recorded(lambda: flow(elman(), 30, values))
+    assert [e[1:] for e in events if e[0] == "step partials"] == [(k, 30) for k in range(31)]
+
+    monkeypatch.setattr(bar_module, "DELAY", -1.0)  # draw from the first event
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", FakeTTY())
+    assert cli.main(["flow", "elman", "--values", str(ROOT / "examples" / "cells" / "flow_exploding.toml")]) == 0
+    assert "step partials" in sys.stderr.getvalue() and "Norms by lag" in sys.stdout.getvalue()

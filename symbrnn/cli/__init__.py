@@ -21,7 +21,7 @@ from .parser import PROG, parser
 
 __all__ = ['main', 'run']
 
-LONG = ("derive", "eval", "solve", "check-grad")  # the commands that show a progress bar
+LONG = ("derive", "eval", "solve", "check-grad", "flow")  # the commands that show a progress bar
 
 
 def _progress(command: str):

@@ -140,6 +140,8 @@ def _add_flow(sub) -> None:
                    help="the lags whose share is kept apart (default 100; later ones are summed)")
     c.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4)")
     c.add_argument("--json", action="store_true", help="machine-readable output with full precision")
+    c.add_argument("--plot", metavar="FILE", help="also draw the norms by lag and the shares to FILE (.png, .svg"
+                   " or .pdf; needs matplotlib: pip install 'symbrnn[plot]')")
     _format_options(c)
 
 
