@@ -490,6 +490,33 @@ def test_functions_with_a_derivative_are_accepted(f):
     assert cell.expr("a") is not None
 
 
+def _without_numbers(f) -> Cell:
+    cell = Cell("special")
+    x, y, w = cell.input("x"), cell.target("y"), cell.param("w")
+    h = cell.state("h", init=0)
+    cell.update(h, sp.tanh(f(w * x) + h.prev))
+    cell.loss((h - y) ** 2)
+    return cell
+
+
+NO_NUMBERS = [(sp.LambertW, "LambertW"), (sp.fresnels, "fresnels"), (lambda z: sp.besselj(0, z), "besselj"),
+              (sp.Heaviside, "DiracDelta"), (sp.sign, "DiracDelta"), (lambda z: sp.expint(1, z), "expint")]
+
+
+@pytest.mark.parametrize("f, name", NO_NUMBERS, ids=[n for _, n in NO_NUMBERS])
+def test_a_function_with_no_numeric_form_is_a_backend_error_on_every_path(f, name):
+    """Its derivative is written (the cell is accepted) but numpy cannot compute it: every numeric path says which
+    function, as a BackendError, never a NameError or sympy's PrintMethodNotImplementedError at run time."""
+    cell = _without_numbers(f)
+    values = {"w": 0.7, "x": [1.3, 0.4], "y": [0.1, 0.2]}
+    paths = [lambda: gradients(cell, 2, values), lambda: derive(cell, 2, wrt="w").evaluate(values)]
+    paths += [lambda s=s: symbrnn.compile_cell(cell).gradients(values, strategy=s) for s in ("auto", "terms", "bptt")]
+    for run in paths:
+        with pytest.raises(errors.BackendError, match=rf"calls .*'{name}'.*no numeric form.*symbolic derivation"):
+            run()
+    assert derive(cell, 2, wrt="w").terms  # the symbolic side still works
+
+
 def _overflows_backward() -> Cell:
     """exp(h) at h = 709 is 8.2e307 (finite); its gradient 709·exp(709) is not a float."""
     cell = Cell("backward_overflow")

@@ -19,12 +19,14 @@ def _lambdifygenerated(h_prev, x, y, w, U, V, b, c):
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import math
 import weakref
 
 import numpy
 import sympy as sp
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from ..core import errors
 from ..core.kinds import INPUT, PARAM, STATE, TARGET
@@ -34,7 +36,7 @@ from ..declare.forms import NUMPY_FUNCTIONS
 from ..declare.lower import lowered
 from ..declare.values import Values
 from ..derive.partials import CellPartials
-from .printing import identifiers, renamed
+from .printing import free_names, identifiers, no_numeric_form, renamed, unprintable
 
 __all__ = ["MODULES", "StepKernels", "kernels_for"]
 
@@ -46,12 +48,22 @@ def _cse(exprs):
     return sp.cse(exprs, symbols=sp.numbered_symbols("_c"))
 
 
+_KERNEL_NAMES = {"_forward": "the forward pass", "_terms": "the step partials"}
+
+
 def _lambdify(name: str, args, outputs):
     # use_imps=False: no implemented_function reaches here (the modules name every function), and looking
     # for one walks every output as a tree, shared subexpressions again and again
-    f = sp.lambdify(args, outputs, modules=MODULES, cse=_cse, docstring_limit=0, use_imps=False)
+    try:
+        f = sp.lambdify(args, outputs, modules=MODULES, cse=_cse, docstring_limit=0, use_imps=False)
+    except PrintMethodNotImplementedError as exc:  # a sympy function numpy's printer has no code for
+        raise no_numeric_form([unprintable(exc)], _KERNEL_NAMES.get(name, name)) from None
+    unknown = free_names(inspect.getsource(f)) - set(f.__globals__) - set(dir(builtins))
+    if unknown:  # printed with a name nothing here defines (LambertW, DiracDelta): say so now, not at run time
+        raise no_numeric_form(unknown, _KERNEL_NAMES.get(name, name))
     f.__name__ = name
     return f
+
 
 
 _KERNELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -21,14 +21,16 @@ import re
 import mpmath
 import numpy
 import sympy as sp
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import NumPyPrinter
 
+from ..core import errors
 from ..core.kinds import PARAM, STATE
 from ..core.symbols import now, param, prev
 from ..declare.cell import Cell
 from ..declare.forms import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
 
-__all__ = ["CodePrinter", "code_symbol", "free_names", "identifiers", "renamed"]
+__all__ = ["CodePrinter", "code_symbol", "free_names", "identifiers", "no_numeric_form", "renamed", "unprintable"]
 
 # names the generated code may call: a quantity with one of these names is renamed
 _RESERVED = {"numpy", "mpmath", "math", "builtins", *NUMPY_FUNCTIONS, *MPMATH_FUNCTIONS}
@@ -59,6 +61,24 @@ class CodePrinter(NumPyPrinter):
 
     def __init__(self):
         super().__init__({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+
+    def doprint(self, expr, assign_to=None):
+        try:
+            return super().doprint(expr, assign_to)
+        except PrintMethodNotImplementedError as exc:  # sympy has no numpy code for it (fresnels, uppergamma)
+            raise no_numeric_form([unprintable(exc)], "a generated program") from None
+
+
+def unprintable(exc: Exception) -> str:
+    """The function a PrintMethodNotImplementedError is about (its message ends in ``...: fresnels``)."""
+    found = re.search(r"Unsupported by .*?: (?:<class '(?:[\w.]*\.)?)?(\w+)", str(exc))
+    return found.group(1) if found else str(exc).splitlines()[0]
+
+
+def no_numeric_form(names, where: str) -> errors.BackendError:
+    """The error for sympy functions a generated program cannot compute (no printer, or no numeric name)."""
+    return errors.BackendError(f"{where} calls {', '.join(map(repr, sorted(set(names))))}, which has no numeric"
+                               " form here; the symbolic derivation (derive and its closed forms) still works")
 
 
 def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:
