@@ -216,3 +216,36 @@ def test_a_loop_closed_by_an_update_is_still_refused_with_its_path():
     cell.update(h, sp.tanh(x + h.prev))  # the refused update left the cell as it was: h still takes one
     cell.loss(h**2 + a)
     cell.validate()
+
+
+def _softmax_file(H: int) -> str:
+    return f"""name = "sm"
+[inputs]
+x = {H}
+[targets]
+y = {{ shape = {H}, distribution = "one_hot" }}
+[params]
+W = [{H}, {H}]
+b = {H}
+[states]
+h = {{ shape = {H}, init = 0, update = "tanh(W @ x + b + h.prev)" }}
+[nodes]
+p = "softmax(h)"
+[loss]
+L = "-(y * log(p)).sum()"
+"""
+
+
+def test_a_cell_file_is_loaded_and_derived_from_the_same_sympy_objects_at_any_size():
+    """A file's graph is checked by the names its tensors read, not by building their H² components (a softmax
+    over 256 components took a minute to load, in sympy's tanh of a 257-term sum)."""
+    from symbrnn.declare.spec import load_cell_text
+
+    assert derive(load_cell_text(_softmax_file(4)), 3, wrt="W").terms
+    counts = {}
+    for H in (16, 256):
+        with _SympyObjects() as made:
+            terms = derive(load_cell_text(_softmax_file(H)), 3, wrt="W").terms
+        assert terms[-1].shape == (H, H)
+        counts[H] = made.count
+    assert counts[16] == counts[256]

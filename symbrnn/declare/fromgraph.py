@@ -28,6 +28,7 @@ import sympy as sp
 from ..core import errors
 from ..core.kinds import COMPUTED, DISTRIBUTION, EXPR, INIT, INPUT, KIND, KINDS, LOSS, NODE, PARAM, SHAPE, STATE, TARGET
 from ..core.symbols import split_step
+from .components import leaf_symbol
 from .tensor import Tensor, split_component
 from .validate import check_loops
 
@@ -87,7 +88,10 @@ def _owner(name: str) -> str:
 
 
 def _symbols(expr) -> set:
-    return expr.free_symbols if isinstance(expr, (sp.Basic, Tensor)) else set()
+    """The symbols an expression reads, by name: a tensor's leaves as one symbol each (its components unbuilt)."""
+    if isinstance(expr, Tensor):
+        return {leaf_symbol(name, when, ()) for name, when in expr.leaves()} | expr.scalars()
+    return expr.free_symbols if isinstance(expr, sp.Basic) else set()
 
 
 def _check_known(cell_name: str, nodes: dict, expr, where: str) -> None:
