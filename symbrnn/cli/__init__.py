@@ -39,11 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         path = getattr(args, "output", None)
-        out = io.StringIO() if path else sys.stdout  # -o FILE: written whole when the command is done
+        collected = io.StringIO()  # -o FILE: written whole when the command is done
         with _progress(args.command):
-            code = args.run(args, out)
+            code = args.run(args, collected if path else sys.stdout)
         if path:
-            save(out.getvalue(), path, dot=getattr(args, "format", None) == "dot")
+            save(collected.getvalue(), path, dot=getattr(args, "format", None) == "dot")
         return code
     except errors.SymbrnnError as exc:
         message = " ".join(str(exc).split())  # one line

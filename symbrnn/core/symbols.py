@@ -103,12 +103,18 @@ class Step(_Ordered):
     @property
     def base(self) -> str:
         """The name of the quantity, ``"h"`` for ``h_3``."""
-        return split_step(self.name)[0]
+        return self._parts()[0]
 
     @property
     def t(self) -> int:
         """The step, ``3`` for ``h_3``."""
-        return split_step(self.name)[1]
+        return self._parts()[1]
+
+    def _parts(self) -> tuple[str, int]:
+        parts = split_step(self.name)
+        if parts is None:  # step() always names it base_t
+            raise ValueError(f"{self.name!r} is not a per-step name such as h_3")
+        return parts
 
     def _latex(self, printer) -> str:
         return _latex_base(self.base, printer) + "_{" + str(self.t) + "}"

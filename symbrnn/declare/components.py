@@ -169,7 +169,7 @@ def _sum(arr: np.ndarray, axis) -> np.ndarray:
     moved = np.moveaxis(arr, axis, 0)
     out = np.empty(moved.shape[1:], dtype=object)
     for index in np.ndindex(out.shape):
-        out[index] = sp.Add(*[moved[(k, *index)] for k in range(moved.shape[0])])
+        out[index] = sp.Add(*[moved[(k,) + index] for k in range(moved.shape[0])])
     return out
 
 

@@ -84,7 +84,8 @@ def _check_steps(cell, name: str, kind: str, own_init: str | None) -> None:
         clash = (name, found[0], found[1]) if found and found[0] in cell and cell.kind(found[0]) != PARAM else None
     else:
         stepped = [p for p in cell.stepped_params(name) if p != own_init]
-        clash = (stepped[0], name, split_step(stepped[0])[1]) if stepped else None
+        parts = split_step(stepped[0]) if stepped else None
+        clash = (stepped[0], name, parts[1]) if parts else None
     if clash:
         param_name, base, t = clash
         raise errors.InvalidNameError(f"param {param_name!r} would clash with {base!r} at step {t}; rename one of them")

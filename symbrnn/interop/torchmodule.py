@@ -241,7 +241,8 @@ def to_state_dict(gradients, module=None) -> dict[str, torch.Tensor]:
 
 def _parse(gradients) -> tuple[dict, dict]:
     """torch name -> gradient for the params; "h0"/"c0" -> (layers, hidden) for the initial states."""
-    params, layers = {}, {}
+    params: dict = {}
+    layers: dict = {}
     for name in gradients:
         key = str(name)
         if key in READOUT:

@@ -103,7 +103,7 @@ class Layout:
     def python_args(self, vals: Values) -> list:
         """The Python program's arguments: a list per data component, then floats."""
         arrays = vals.arrays
-        args = [arrays[base][(slice(None), *idx)].tolist() for base, idx in self._data_at]
+        args = [arrays[base][(slice(None),) + tuple(idx)].tolist() for base, idx in self._data_at]
         params = [float(arrays[base][idx]) for base, idx in self._params_at]
         return args + params + [params[i] if isinstance(i, int) else i for i in self.inits]
 
@@ -120,9 +120,9 @@ class Layout:
         """The numpy program's arguments for a batch: (T, N) arrays per datum, then params and initial states."""
         arrays, parts = batch.arrays, []
         for base, idx in self._data_at:
-            parts.append(arrays[base][(slice(None), slice(None), *idx)].T.copy())  # (T, N)
+            parts.append(arrays[base][(slice(None), slice(None)) + tuple(idx)].T.copy())  # (T, N)
         for base, idx in self._params_at:
-            parts.append(arrays[base][(Ellipsis, *idx)] if idx else arrays[base])
+            parts.append(arrays[base][(Ellipsis,) + tuple(idx)] if idx else arrays[base])
         for i in self.inits:
             parts.append(parts[len(self.data) + i] if isinstance(i, int) else i)
         return parts
@@ -196,7 +196,7 @@ class Layout:
         return out
 
     def _components(self, grads: dict) -> dict:
-        flat = {}
+        flat: dict = {}
         for name, g in grads.items():
             state = self.cell.initial_of(name)
             names = [initial_name(c) for c in components(self.cell, state)] if state else \

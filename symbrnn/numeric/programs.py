@@ -123,7 +123,7 @@ class BPTTProgram:
     def __init__(self, cell: Cell):
         cell.validate()
         self.cell, self.version = cell, cell.version
-        self._c = None
+        self._c: CProgram | None = None
         self._straight: dict[int, object] = {}  # T -> straight-line program, most recently used last
         self._runs: dict[int, int] = {}  # T -> runs of the componentwise Python program
 

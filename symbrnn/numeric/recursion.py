@@ -103,7 +103,8 @@ class _Steps:
             D = {s: self.init_derivative(s, w) for s in self.states}  # d(state)/dw at the previous step
             total = 0.0
             for t in range(1, self.T + 1):
-                row, now = self.rows[t], {}
+                row = self.rows[t]
+                now: dict = {}
                 for v in self.levels:
                     d = row[self.explicit[v, w]] if (v, w) in self.explicit else 0.0
                     for i, s, lag in self.reads[v]:

@@ -248,6 +248,7 @@ def to_text(renderable, *, width: int = 100) -> str:
     """
     if isinstance(renderable, (Paragraph, Equations, Table)):
         renderable = rich_block(renderable)
-    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False, emoji=False)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, highlight=False, emoji=False)
     console.print(renderable)
-    return "\n".join(line.rstrip() for line in console.file.getvalue().rstrip().splitlines())
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines())

@@ -99,9 +99,8 @@ class DerivationTree:
             self._addend(node, a.label, a.expr)
 
     def _steps(self, steps: list[int]) -> list[int | None]:
-        if len(steps) <= self.max_steps:
-            return steps
-        return steps[:2] + [None] + steps[-1:]
+        shown: list[int | None] = list(steps)
+        return shown if len(shown) <= self.max_steps else shown[:2] + [None] + shown[-1:]
 
     def __rich__(self) -> Tree:
         d = self.derivative
