@@ -6,7 +6,7 @@ each Tensor was made (:attr:`symbrnn.declare.tensor.Tensor.op`: ``W @ x``,
 cell as numpy statements over whole arrays, then the backward step by a rule
 per operation, from the matrix derivation's own table
 (:mod:`symbrnn.derive.matrix.rules`, written as code by :mod:`.rules`: the adjoint of ``W @ x`` is
-``outer(g, x)`` for W and ``W.T @ g`` for x; of ``tanh(a)``,
+``outer(g, x)`` for W and ``g @ W`` (Wᵀ·g, no transpose) for x; of ``tanh(a)``,
 ``g * (1 - out**2)`` from sympy's derivative; of a slice, g scattered into
 zeros; ...). Scalar quantities (the loss, usually) are differentiated with
 sympy and written back as array expressions where every component has the

@@ -3,7 +3,7 @@
 The backward step of the generated array program computes what the matrix
 derivation prints: each operation's vector-Jacobian product comes from the
 rule table of :mod:`symbrnn.derive.matrix.rules` (``outer(g, x)`` to W and
-``W.T @ g`` to x for ``W @ x``; for an elementwise f, ``g * f'(a)`` with f'
+``g @ W`` (Wᵀ·g) to x for ``W @ x``; for an elementwise f, ``g * f'(a)`` with f'
 sympy's derivative written in the output, tanh' = 1 − out²; a slice's
 adjoint scattered into zeros; ...). :func:`adjoint_code` builds the
 operation on named arrays (the program's variables), asks the table for
@@ -18,7 +18,7 @@ Examples
 ['g * (y*(1 - y))']
 >>> adjoint_code("@", [("t", "W"), ("t", "x")], (3,), None, g="g", out="y", shapes={"W": (3, 2), "x": (2,)},
 ...              scalar=str)
-['outer(g, x)', 'W.T @ g']
+['outer(g, x)', 'g @ W']
 >>> adjoint_code("getitem", [("t", "z")], (2,), (slice(0, 2),), g="g", out="y", shapes={"z": (8,)}, scalar=str)
 ['_scatter(g, (slice(0, 2, None),), (8,))']
 """
@@ -84,6 +84,12 @@ def adjoint_code(kind: str, operands: list, shape: tuple, extra, *, g: str, out:
             for s in shares(node, adjoint, out=named(out, shape, "param"))]
 
 
+def _transposed_times_vector(args) -> bool:
+    a, v = args
+    return (isinstance(a, Tensor) and a.op == "T" and len(a.shape) == 2 and isinstance(v, Tensor)
+            and len(v.shape) == 1)
+
+
 _INFIX = {"+": " + ", "-": " - ", "*": " * ", "/": " / ", "@": " @ ", "**": "**"}
 
 
@@ -106,6 +112,8 @@ def tensor_code(t, scalar: Callable) -> str:  # noqa: PLR0911 - one return per o
 
     if op == "leaf":
         return t.extra[0]
+    if op == "@" and _transposed_times_vector(args):  # Aᵀ·g as g·A: no transpose inside the loop
+        return wrap(args[1]) + " @ " + wrap(args[0].args[0])
     if op in _INFIX:
         return wrap(args[0]) + _INFIX[op] + wrap(args[1])
     if op == "neg":
