@@ -292,3 +292,23 @@ def test_no_transpose_inside_the_loops(make):
     source = compile_cell(make()).array_source
     loops = [line for line in source.splitlines() if line.startswith("        ")]  # the bodies of both loops
     assert loops and not [line for line in loops if ".T" in line], loops
+
+
+@pytest.mark.parametrize("make, joins", [(lambda: lstm(3, 4), 1), (lambda: gru(3, 4), 2)], ids=["lstm", "gru"])
+def test_a_gate_vectors_adjoint_is_one_concatenate_not_a_scatter_per_slice(make, joins):
+    source = compile_cell(make()).array_source
+    assert "_scatter(" not in source and source.count("= concatenate([") == joins
+
+
+def test_the_join_is_left_out_where_it_would_change_the_numbers():
+    from symbrnn.codegen.arrays.peephole import joined
+
+    def scatter(v, s, e, n=4):
+        return f"_scatter({v}, (slice({s}, {e}, None),), ({n},))"
+
+    gap = [f"_a_z = {scatter('a', 0, 2)}", f"_a_z = _a_z + {scatter('b', 3, 4)}"]  # z[2:3] stays zero
+    overlap = [f"_a_z = {scatter('a', 0, 2)}", f"_a_z = _a_z + {scatter('b', 1, 4, 4)}"]
+    read = [f"_a_z = {scatter('a', 0, 2)}", "y = _a_z * 2", f"_a_z = _a_z + {scatter('b', 2, 4)}"]
+    rebound = [f"_a_z = {scatter('a', 0, 2)}", "a = a + 1", f"_a_z = _a_z + {scatter('b', 2, 4)}"]
+    for lines in (gap, overlap, read, rebound):
+        assert joined(lines) == lines

@@ -55,6 +55,7 @@ from ...declare.cell import Cell
 from ...declare.tensor import Tensor
 from ...declare.tensortext import key_text
 from ..printing import CodePrinter, identifiers
+from .peephole import joined
 from .rules import OPERATIONS, Unsupported, adjoint_code, is_elementwise
 from .scalars import ScalarCode
 
@@ -254,7 +255,7 @@ class ArrayPlan:
     # ------------------------------------------------------------------ the program
     def _write(self) -> str:
         n = self.ident
-        back = self._backward()
+        back = joined(self._backward())  # a gate vector's adjoint: one concatenate, not a scatter per slice
         fwd = [self._statement(r) for r in self._records]
         used = set()
         for line in back:
