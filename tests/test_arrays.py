@@ -312,3 +312,13 @@ def test_the_join_is_left_out_where_it_would_change_the_numbers():
     rebound = [f"_a_z = {scatter('a', 0, 2)}", "a = a + 1", f"_a_z = _a_z + {scatter('b', 2, 4)}"]
     for lines in (gap, overlap, read, rebound):
         assert joined(lines) == lines
+
+
+@pytest.mark.parametrize("make", [lambda: lstm(3, 4), lambda: gru(3, 4), lambda: elman(3, 4, 2)],
+                         ids=["lstm", "gru", "elman"])
+def test_no_param_gradient_is_accumulated_inside_the_loop(make):
+    """Weights: ΔAᵀ·X after the loop; biases: the sum over steps of the buffer that already keeps δ_t."""
+    source = compile_cell(make()).array_source
+    loops = [line for line in source.splitlines() if line.startswith("        ")]
+    assert not [line for line in loops if line.lstrip().startswith("_g_")], loops
+    assert "= sum(_o_" in source

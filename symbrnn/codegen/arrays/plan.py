@@ -316,6 +316,14 @@ class ArrayPlan:
             loop.remove(add)
             buffers += [f"_o_{P}_a = empty((T, {shapes[0][0]}))", f"_o_{P}_b = empty((T, {shapes[1][0]}))"]
             after.append(f"_g_{P} = _o_{P}_a.T @ _o_{P}_b")
+        for p in self.params:  # a bias whose step share a buffer already keeps: one sum after the loop
+            P = self.ident[p]
+            adds = [line for line in loop if line.startswith(f"_g_{P} = _g_{P} + ")]
+            share = adds[0].rsplit(" + ", 1)[1] if len(adds) == 1 else ""
+            kept = [line.split("[", 1)[0] for line in loop if line.startswith("_o_") and line.endswith(f"] = {share}")]
+            if share.isidentifier() and kept and sum(f"_g_{P}" in _names(line) for line in loop) == 1:
+                loop.remove(adds[0])
+                after.append(f"_g_{P} = sum({kept[0]}, axis=0)")
         return loop, buffers, after
 
     def _scalar(self, e) -> str:
