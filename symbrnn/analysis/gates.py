@@ -132,9 +132,9 @@ def gated_paths(cell: Cell) -> tuple[GatedPath, ...]:
     """
     low = lowered(cell)
     nodes = {now(n): low.expr(n) for n in low.names(NODE)}
-    full: dict = {}
+    reads: dict = {}  # each quantity at step t -> the previous states it reads, through any nodes (linear work)
     for n in low.order():
-        full[now(n)] = low.expr(n).xreplace(full)
+        reads[now(n)] = _reads(low.expr(n), reads)
     found: dict = {}
     for s in low.names(STATE):
         split = _coefficient(low.expr(s), prev(s))
@@ -145,12 +145,22 @@ def gated_paths(cell: Cell) -> tuple[GatedPath, ...]:
         if span is None or span.min < 0:
             continue
         found.setdefault(_base(s), []).append((s, g, r, span))
-    return tuple(_path(base, parts, full, low) for base, parts in found.items()
+    return tuple(_path(base, parts, reads, low) for base, parts in found.items()
                  if len(parts) == len([s for s in low.names(STATE) if _base(s) == base]))
 
 
-def _path(base: str, parts: list, full: dict, low: Cell) -> GatedPath:
-    read = set().union(*[g.xreplace(full).free_symbols | r.xreplace(full).free_symbols for _, g, r, _ in parts])
+def _reads(expr, reads: dict) -> frozenset:
+    out: set = set()
+    for sym in getattr(expr, "free_symbols", ()):
+        if isinstance(sym, Prev):
+            out.add(sym)
+        else:
+            out |= reads.get(sym, frozenset())
+    return frozenset(out)
+
+
+def _path(base: str, parts: list, reads: dict, low: Cell) -> GatedPath:
+    read = set().union(*[_reads(g, reads) | _reads(r, reads) for _, g, r, _ in parts])
     olds = {prev(s) for s in low.names(STATE) if _base(s) == base}
     whole = not read & olds
     others = sorted({_base(s.name) for s in read if isinstance(s, Prev)} - {base})
