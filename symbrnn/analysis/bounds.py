@@ -43,7 +43,7 @@ from ..core.symbols import Prev, now, prev
 from ..declare.cell import Cell
 from ..declare.lower import components, lowered
 from .gates import GatedPath, gated_paths
-from .ranges import X, value_range
+from .ranges import X, function_values, value_range
 
 __all__ = ["StepBound", "derivative_max", "step_bound"]
 
@@ -83,7 +83,7 @@ def derivative_max(f) -> sp.Expr | None:
     y = sp.Dummy("y", real=True)
     own = d.xreplace({fx: y})  # the derivative in terms of f's own output
     if X not in own.free_symbols and y in own.free_symbols:
-        outputs = value_range(fx, X, sp.S.Reals) or value_range(fx.rewrite(sp.exp), X, sp.S.Reals)
+        outputs = function_values(f)
         if outputs is not None:
             found = _sup_abs(own, y, outputs)
             if found is not None:

@@ -70,9 +70,14 @@ class GatedPath:
     components: tuple = ()
     reads: tuple = ()
 
+    @property
+    def label(self) -> str:
+        """The gate as text, with a true minus sign (``f_t``, ``1 − z_t``)."""
+        return str(self.gate).replace("- ", "− ")
+
     def statement(self) -> str:
         """The bound in words (``∂c_t/∂c_{t-1} = diag(f_t) with 0 ≤ f_t ≤ 1, so ...``)."""
-        s, g = self.state, _text(self.gate)
+        s, g = self.state, self.label
         most = "1" if self.high == 1 else f"{self.high}^k"
         out = (f"∂{s}_t/∂{s}_{{t-1}} = diag({g})" + ("" if self.whole else " + (the paths through the gates)")
                + f" with {self.low} ≤ {g} ≤ {self.high}, so the direct path {s}_{{t-1}} → {s}_t over k steps has"
@@ -81,10 +86,6 @@ class GatedPath:
             return out + "; the paths through the gates have no simple bound"
         others = ", ".join(f"{r}_{{t-1}}" for r in self.reads)
         return out + (f"; the gates read {others}, and the paths through it have no simple bound" if others else "")
-
-
-def _text(expr: sp.Expr) -> str:
-    return str(expr).replace("- ", "− ")
 
 
 def _base(name: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import numpy as np
 
@@ -233,8 +232,10 @@ def cmd_flow(args, out) -> int:
     values = read_values(args.values)
     T = steps_from(args, values, cell)
     values = checked_values(args.values, cell, T)
-    if args.plot is not None:
-        _check_plot(args.plot)
+    if args.plot is not None:  # refused before the work, not after it
+        from ..render.plot import check_plot_file
+
+        check_plot_file(args.plot)
     f = flow(cell, T, values, wrt=args.wrt, truncate=truncate_option(args.truncate), max_lag=args.max_lag)
     if args.plot is not None:
         from ..render.plot import save_flow_plot
@@ -245,19 +246,6 @@ def cmd_flow(args, out) -> int:
         return 0
     emit(f, args, out, digits=args.digits)
     return 0
-
-
-def _check_plot(path: str) -> None:
-    """Refuse a --plot file before the work: a suffix that is not drawn, a folder, or a missing folder."""
-    from ..render.plot import FORMATS, require_matplotlib
-
-    p = Path(path)
-    if p.is_dir() or not p.parent.is_dir():
-        where = "is a folder" if p.is_dir() else f"is in a folder that does not exist ({p.parent})"
-        raise errors.SpecError(f"--plot {path} {where}: give a file to write")
-    if p.suffix.lower() not in FORMATS:
-        raise errors.SpecError(f"--plot {path}: give a file ending in {', '.join(FORMATS)} (the format follows it)")
-    require_matplotlib()
 
 
 def _finite(x):

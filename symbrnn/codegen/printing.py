@@ -75,10 +75,11 @@ def unprintable(exc: Exception) -> str:
     return found.group(1) if found else str(exc).splitlines()[0]
 
 
-def no_numeric_form(names, where: str) -> errors.BackendError:
+def no_numeric_form(names, where: str, backend: str | None = None) -> errors.BackendError:
     """The error for sympy functions a generated program cannot compute (no printer, or no numeric name)."""
+    on = f"on backend={backend!r}" if backend else "here"
     return errors.BackendError(f"{where} calls {', '.join(map(repr, sorted(set(names))))}, which has no numeric"
-                               " form here; the symbolic derivation (derive and its closed forms) still works")
+                               f" form {on}; the symbolic derivation (derive and its closed forms) still works")
 
 
 def identifiers(cell: Cell) -> dict[sp.Symbol, sp.Symbol]:

@@ -27,10 +27,9 @@ import re
 
 import numpy as np
 
-from ..core import errors
 from ..declare.forms import numeric_forms
 from .plan import BPTTPlan
-from .printing import CodePrinter, free_names
+from .printing import CodePrinter, free_names, no_numeric_form
 
 __all__ = ["CodePrinter", "backward_step", "compile_program", "forward_step", "namespace", "python_source",
            "straight_source"]
@@ -54,10 +53,7 @@ def compile_program(source: str, backend: str, where: str):
     space = namespace(backend)
     unknown = sorted(free_names(source) - set(space) - set(space["__builtins__"]))
     if unknown:  # a sympy function the printer writes with a name no backend here provides
-        raise errors.BackendError(
-            f"the generated program of {where} calls {', '.join(map(repr, unknown))}, which has no numeric form"
-            f" on backend={backend!r}; the symbolic derivation (derive) still works"
-        )
+        raise no_numeric_form(unknown, f"the generated program of {where}", backend)
     exec(compile(source, f"<symbrnn {where}>", "exec"), space)  # our own generated code, never user text
     return space["bptt"]
 

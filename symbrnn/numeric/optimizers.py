@@ -10,8 +10,8 @@ Seed 003 writes the last line with ε under the root, α·V̂/√(Ŝ + ε); pass
 ``eps_inside_sqrt=True`` for that variant. :mod:`symbrnn.render.optimizers`
 writes each step out with its numbers.
 
-Either optimizer takes ``clip=c``: before the step, every gradient is scaled
-by s = min(1, c/(‖g‖ + 10⁻⁶)), with ‖g‖ the 2-norm of all the step's
+Either optimizer takes ``clip=κ``: before the step, every gradient is scaled
+by s = min(1, κ/(‖g‖ + 10⁻⁶)), with ‖g‖ the 2-norm of all the step's
 gradients together, as ``torch.nn.utils.clip_grad_norm_`` does
 (:func:`clip_by_norm`). The direction is kept; only a long step is shortened.
 
@@ -33,7 +33,7 @@ array([[0.99, 1.01],
 >>> SGD(lr=0.5).step({"b": np.array([1.0, 2.0])}, {"b": np.array([2.0, 2.0])})["b"]
 array([0., 1.])
 
-Clipping by norm: the gradients (3, 4) have norm 5, so with c = 1 they are
+Clipping by norm: the gradients (3, 4) have norm 5, so with κ = 1 they are
 scaled by about 1/5:
 
 >>> c = clip_by_norm({"w": 3.0, "u": np.array([4.0])}, 1.0)
@@ -65,9 +65,9 @@ class Clipping:
     norm : float
         ‖g‖, the 2-norm of every gradient's entries together.
     max_norm : float
-        The bound c.
+        The bound κ.
     scale : float
-        s = min(1, c/(‖g‖ + 10⁻⁶)); every gradient is multiplied by it.
+        s = min(1, κ/(‖g‖ + 10⁻⁶)); every gradient is multiplied by it.
     grads : dict
         θ -> s·dL/dθ, each of its own shape.
     given : dict
@@ -94,12 +94,12 @@ def clip_by_norm(grads: dict, max_norm: float) -> Clipping:
     grads : dict
         θ -> dL/dθ, numbers or arrays.
     max_norm : float
-        The bound c > 0.
+        The bound κ > 0.
 
     Returns
     -------
     Clipping
-        The norm, the scale s = min(1, c/(‖g‖ + 10⁻⁶)) and the scaled gradients.
+        The norm, the scale s = min(1, κ/(‖g‖ + 10⁻⁶)) and the scaled gradients.
 
     Examples
     --------

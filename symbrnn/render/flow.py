@@ -134,7 +134,7 @@ def _bound_section(f: Flow, digits: int) -> Section:
 def _gate_rows(p) -> tuple[Row, ...]:
     """A gated state's direct path: ∂s_t/∂s_{t-1} = diag(g_t) (+ the paths through the gates), g's range,
     and the bound on the direct path's product."""
-    s, g, gx = p.state, text(p.gate).replace("- ", "− "), latex(p.gate)
+    s, g, gx = p.state, p.label, latex(p.gate)
     gj, gjx = g.replace("_t", "_j"), gx.replace("_{t}", "_{j}")
     jac = _m(f"∂{s}_t/∂{s}_{{t-1}}", rf"\frac{{\partial {s}_t}}{{\partial {s}_{{t-1}}}}")
     rest = ("", "") if p.whole else (" + (through the gates)", r" + (\text{through the gates})")
@@ -161,7 +161,7 @@ def _norms_table(f: Flow, digits: int) -> Table:
         columns.append(M("bound^ℓ", r"\text{bound}^{\ell}"))
     gates = {p.state: p for p in f.bound.gates if p.state in f.direct}
     for p in gates.values():  # the direct path through each gate: ‖Π diag(f_j)‖
-        g, gx = text(p.gate).replace("_t", "").replace("- ", "− "), latex(p.gate).replace("_{t}", "")
+        g, gx = p.label.replace("_t", ""), latex(p.gate).replace("_{t}", "")
         columns.append(M(f"‖Π diag({g})‖", rf"\lVert \prod \operatorname{{diag}}({gx}) \rVert"))
     columns.append(M("share of dL/dθ", r"\text{share of } dL/d\theta"))
     rows = []

@@ -23,7 +23,7 @@ rows, then the step with the clipped gradient g̃:
 s = min(1, κ/(‖g‖ + 10⁻⁶)) = min(1, 1/(5.0000 + 10⁻⁶)) = 0.2000
 g̃_w = s·dL/dw = 0.2000·3.0000 = 0.6000
 g̃_u = s·dL/du = 0.2000·4.0000 = 0.8000
->>> rows, new = explain(SGD(lr=0.1, clip=1.0), "w", 0.5, c.grads["w"], 4, clipped=True)
+>>> rows, new = explain(SGD(lr=0.1, clip=1.0), "w", 0.5, c.grads["w"], 4)
 >>> [p.text for p in rows[0].parts]
 ['w', 'w - η·g̃_w', '0.5000 - 0.1·0.6000', '0.4400']
 
@@ -80,12 +80,12 @@ def _p(m: M) -> M:
 
 
 def explain(optimizer, name: str, theta: float, grad: float, digits: int,
-            state: AdamState | None = None, *, clipped: bool = False) -> tuple[tuple[Row, ...], float]:
+            state: AdamState | None = None) -> tuple[tuple[Row, ...], float]:
     """One parameter's update as rows (Adam: V, S, bias correction, update), and its new value.
 
-    ``grad`` is the gradient the step uses; with ``clipped`` it is the clipped one, g̃ (see
+    ``grad`` is the gradient the step uses: for an optimizer that clips, the clipped one, g̃ (see
     :func:`clipping_rows`), and the rule is written with g̃."""
-    optimizer = replace(optimizer, clip=None)  # grad is already what the step uses
+    clipped, optimizer = optimizer.clip is not None, replace(optimizer, clip=None)  # grad is what the step uses
     if isinstance(optimizer, Adam):
         return _explain_adam(optimizer, name, theta, grad, digits, state)
     new = optimizer.step({name: theta}, {name: grad})[name]

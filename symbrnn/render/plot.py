@@ -32,9 +32,8 @@ import numpy as np
 
 from ..analysis.flow import Flow
 from ..core import errors
-from .text import text
 
-__all__ = ["FORMATS", "flow_figure", "require_matplotlib", "save_flow_plot"]
+__all__ = ["FORMATS", "check_plot_file", "flow_figure", "require_matplotlib", "save_flow_plot"]
 
 #: the suffixes :func:`save_flow_plot` writes
 FORMATS = (".png", ".svg", ".pdf")
@@ -52,6 +51,19 @@ def require_matplotlib():
     return matplotlib, Figure
 
 
+def check_plot_file(path) -> Path:
+    """``path`` as a Path, or a SpecError if it cannot take a figure: a folder, a folder that does not exist,
+    or a suffix that is not drawn; a BackendError without matplotlib. Cheap: the CLI asks before the work."""
+    p = Path(path)
+    if p.is_dir() or not p.parent.is_dir():
+        where = "is a folder" if p.is_dir() else f"is in a folder that does not exist ({p.parent})"
+        raise errors.SpecError(f"--plot {path} {where}: give a file to write")
+    if p.suffix.lower() not in FORMATS:
+        raise errors.SpecError(f"--plot {path}: give a file ending in {', '.join(FORMATS)} (the format follows it)")
+    require_matplotlib()
+    return p
+
+
 def flow_figure(f: Flow, *, width: float = 7.0, height: float = 5.5):
     """The figure of a flow (a ``matplotlib.figure.Figure``, not attached to pyplot): two panels, see the module."""
     matplotlib, Figure = require_matplotlib()
@@ -65,7 +77,7 @@ def flow_figure(f: Flow, *, width: float = 7.0, height: float = 5.5):
         top.plot(lags, lags * math.log10(f.bound_value), color="C3", ls="--", lw=1.2,
                  label=rf"bound$^\ell$ = {f.bound_value:.4g}$^\ell$")
     for i, p in enumerate(g for g in f.bound.gates if g.state in f.direct):
-        gate = text(p.gate).replace("_t", "")
+        gate = p.label.replace("_t", "")
         top.plot(lags, np.asarray(f.direct[p.state]) / math.log(10), color=f"C{2 + i}", ls=":", lw=1.4,
                  label=rf"direct path $\|\prod\,\mathrm{{diag}}({gate})\|_2$")
     top.axhline(0.0, color="0.6", lw=0.8)
@@ -93,10 +105,8 @@ def save_flow_plot(f: Flow, path, **options) -> Path:
     BackendError
         Without matplotlib.
     """
-    path = Path(path)
+    path = check_plot_file(path)
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise errors.SpecError(f"--plot {path}: give a file ending in {', '.join(FORMATS)} (the format follows it)")
     matplotlib, _ = require_matplotlib()
     fig = flow_figure(f, **options)
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {"Software": None}}[suffix[1:]]

@@ -312,8 +312,7 @@ class WorkedSolution:
             blocks.append(Equations(clipping_rows(clipping, self.digits)))
         rows = []
         for th in self.wrt:
-            r, _ = explain(self.optimizer, th, self.params[th], used[th], self.digits, self.adam_state,
-                           clipped=clipping is not None)
+            r, _ = explain(self.optimizer, th, self.params[th], used[th], self.digits, self.adam_state)
             rows += r
         blocks.append(Equations(tuple(rows)))
         n = lambda x: _num(x, self.digits)  # noqa: E731
